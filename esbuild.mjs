@@ -1,0 +1,36 @@
+// One build for every bundle (see DESIGN.md): the kernel and the CLI (Node, CommonJS) now; the
+// extension and the renderers join this list when they exist.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+/** Packages loaded at run time from node_modules, never bundled: tfjs needs its own files (wasm binaries), esbuild its native binary. */
+const runtimeExternal = ['@tensorflow/*', 'esbuild', 'webgpu'];
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: true,
+  minify: production,
+  external: runtimeExternal,
+  logLevel: 'warning',
+};
+
+const bundles = [
+  { ...node, entryPoints: ['src/kernel/main.ts'], outfile: 'dist/kernel.js' },
+  { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
+];
+if (existsSync('src/extension/extension.ts')) {
+  bundles.push({ ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] });
+}
+
+if (watch) {
+  const { context } = await import('esbuild');
+  for (const options of bundles) await (await context(options)).watch();
+} else {
+  await Promise.all(bundles.map((options) => build(options)));
+}

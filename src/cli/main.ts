@@ -1,0 +1,107 @@
+/**
+ * The `bmnb` command line (dist/cli.js). Exit codes: 0 all cells ran, 1 a cell failed, 2 bad input.
+ */
+import { parseArgs } from 'node:util';
+import { BACKENDS, type BackendName } from '../protocol';
+import { BadInputError, defaultKernelPath, EXIT, runNotebook } from './run';
+import { parseParam, ParamError } from './params';
+
+const USAGE = `Usage: bmnb run <file.bmnb> [options]
+
+Runs every code cell of a notebook in order in one kernel and prints their outputs.
+
+Options:
+  --out <file>          write the executed notebook (with outputs) to <file>
+  --inplace             write the executed notebook back to <file.bmnb>
+  --backend <name>      auto (default) | ${BACKENDS.join(' | ')}
+  --param name=value    override an assignment in the cell tagged "parameters" (repeatable)
+  --timeout <seconds>   stop a cell that runs longer than this
+  --max-memory <MB>     heap limit of the kernel process
+  -h, --help            show this help
+
+Exit codes: 0 all cells ran, 1 a cell failed, 2 bad input.`;
+
+class UsageError extends Error {}
+
+function parse(argv: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        out: { type: 'string' },
+        inplace: { type: 'boolean', default: false },
+        backend: { type: 'string', default: 'auto' },
+        param: { type: 'string', multiple: true, default: [] },
+        timeout: { type: 'string' },
+        'max-memory': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    const message = (err as Error).message.replace(/\. To specify a positional argument.*$/, '');
+    throw new UsageError(`${message}\nValid options: --out, --inplace, --backend, --param, --timeout, --max-memory, --help`);
+  }
+  return parsed;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv);
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(`${USAGE}\n`);
+    return positionals.length === 0 && !values.help ? EXIT.badInput : EXIT.ok;
+  }
+  const [command, file, ...extra] = positionals;
+  if (command !== 'run') throw new UsageError(`unknown command '${command}'; the commands are: run`);
+  if (!file) throw new UsageError('bmnb run needs a notebook file: bmnb run <file.bmnb>');
+  if (extra.length > 0) throw new UsageError(`unexpected argument(s): ${extra.join(' ')}`);
+  const backend = values.backend as string;
+  if (backend !== 'auto' && !(BACKENDS as readonly string[]).includes(backend)) {
+    throw new UsageError(`unknown backend '${backend}'; valid backends: auto, ${BACKENDS.join(', ')}`);
+  }
+  if (values.out && values.inplace) throw new UsageError('use either --out or --inplace, not both');
+  const positive = (name: string, raw: string | undefined): number | undefined => {
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} expects a positive number, got '${raw}'`);
+    return n;
+  };
+  let params: [string, string][];
+  try {
+    params = (values.param as string[]).map(parseParam);
+  } catch (err) {
+    if (err instanceof ParamError) throw new UsageError(err.message);
+    throw err;
+  }
+  return runNotebook({
+    file,
+    out: values.out as string | undefined,
+    inplace: values.inplace as boolean,
+    backend: backend as BackendName | 'auto',
+    params,
+    timeoutSeconds: positive('timeout', values.timeout as string | undefined),
+    maxMemoryMB: positive('max-memory', values['max-memory'] as string | undefined),
+    interruptTimeoutSeconds: 10,
+    kernelPath: defaultKernelPath(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError || err instanceof BadInputError) {
+      process.stderr.write(`bmnb: ${err.message}\n`);
+      if (err instanceof UsageError) process.stderr.write(`Run 'bmnb --help' for usage.\n`);
+      process.exitCode = EXIT.badInput;
+    } else {
+      process.stderr.write(`bmnb: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exitCode = EXIT.cellFailed;
+    }
+  },
+);

@@ -1,0 +1,244 @@
+/**
+ * The host side of a kernel process, shared by `bmnb run` and the VS Code extension: forks
+ * dist/kernel.js, speaks JSON-RPC with it, interrupts it, and tells what happened when it dies.
+ * Imports Node and src/protocol only (no vscode, no tfjs).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
+import { createMessageConnection, IPCMessageReader, IPCMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  DisplayNotification,
+  ExecuteRequest,
+  INTERRUPT_BYTE,
+  INTERRUPT_FD,
+  INTERRUPT_FD_ENV,
+  InitializeRequest,
+  MemoryRequest,
+  ShutdownRequest,
+  StreamNotification,
+  type BackendName,
+  type DisplayParams,
+  type ExecuteParams,
+  type ExecuteResult,
+  type InitializeResult,
+  type MemoryInfo,
+  type StreamParams,
+} from '../protocol';
+
+export interface KernelOptions {
+  /** Path of dist/kernel.js. */
+  kernelPath: string;
+  notebookDir: string;
+  workspaceDir?: string;
+  backend: BackendName | 'auto';
+  /** The Node to run the kernel on (default: this process's own runtime). */
+  nodePath?: string;
+  /** V8 heap limit of the kernel, in MB. */
+  maxMemoryMB?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Every line the kernel process writes to its own stdout/stderr (the kernel log). */
+  onLog?(text: string): void;
+}
+
+/** The kernel process ended while it was running or about to run something. */
+export class KernelDiedError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number | null,
+    readonly signal: NodeJS.Signals | null,
+  ) {
+    super(message);
+    this.name = 'KernelDiedError';
+  }
+}
+
+/** The kernel started but could not initialize (for example, the backend asked for cannot load). */
+export class KernelStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KernelStartError';
+  }
+}
+
+export interface ExecuteHandlers {
+  onStream?(params: StreamParams): void;
+  onDisplay?(params: DisplayParams): void;
+}
+
+const LOG_LIMIT = 64 * 1024;
+
+let executionCounter = 0;
+
+/** A unique id for an execution request. */
+export function newExecutionId(): string {
+  return `${process.pid}-${Date.now().toString(36)}-${++executionCounter}`;
+}
+
+/** Why the process ended, in words a user can act on. */
+export function explainExit(code: number | null, signal: NodeJS.Signals | null, log: string, maxMemoryMB?: number): string {
+  if (/heap out of memory|Reached heap limit|Allocation failed/i.test(log)) {
+    const limit = maxMemoryMB ? ` (its limit is ${maxMemoryMB} MB)` : '';
+    return `it ran out of memory${limit}. Dispose tensors you no longer need (tf.dispose, tf.tidy), use smaller batches, or raise the limit (bmnb.kernel.maxMemoryMB).`;
+  }
+  const exitCall = /process\.exit\((-?\d*)\) was called/.exec(log);
+  if (exitCall) return `a cell called process.exit(${exitCall[1]}).`;
+  if (signal === 'SIGKILL') return 'it was killed (SIGKILL): the system may have run out of memory, or the kernel was stopped by force.';
+  if (signal) return `it was stopped by signal ${signal}.`;
+  return `it exited with code ${code}.`;
+}
+
+export class KernelClient {
+  readonly info: InitializeResult;
+  private exited = false;
+  private exitError?: KernelDiedError;
+  private readonly pending = new Map<string, { handlers: ExecuteHandlers; reject(err: Error): void }>();
+  private readonly exitListeners: ((err: KernelDiedError) => void)[] = [];
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly connection: MessageConnection,
+    private readonly logBuffer: { text: string },
+    info: InitializeResult,
+  ) {
+    this.info = info;
+  }
+
+  /** Forks the kernel and initializes its session. Rejects with {@link KernelStartError} when it cannot. */
+  static async start(options: KernelOptions): Promise<KernelClient> {
+    const execArgv = options.maxMemoryMB ? [`--max-old-space-size=${options.maxMemoryMB}`] : [];
+    const child = fork(options.kernelPath, [], {
+      execPath: options.nodePath,
+      execArgv,
+      cwd: options.notebookDir,
+      env: { ...process.env, ...options.env, [INTERRUPT_FD_ENV]: String(INTERRUPT_FD) },
+      // stdin ignored; stdout/stderr: the kernel log; the IPC channel; fd 4: interrupts.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
+      serialization: 'json',
+    });
+    const logBuffer = { text: '' };
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      logBuffer.text = (logBuffer.text + text).slice(-LOG_LIMIT);
+      options.onLog?.(text);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    (child.stdio[INTERRUPT_FD] as Writable | null)?.on('error', () => undefined);
+
+    const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+    connection.onError(() => undefined);
+    connection.listen();
+
+    const exited = new Promise<KernelDiedError>((resolve) => {
+      child.once('exit', (code, signal) => {
+        // Let the last lines of stderr arrive before explaining.
+        setTimeout(() => {
+          const why = explainExit(code, signal, logBuffer.text, options.maxMemoryMB);
+          resolve(new KernelDiedError(`The kernel died: ${why}`, code, signal));
+        }, 50);
+      });
+    });
+    child.once('error', (err) => onData(Buffer.from(`failed to start the kernel: ${err.message}\n`)));
+
+    let info: InitializeResult;
+    try {
+      info = await Promise.race([
+        connection.sendRequest(InitializeRequest.type, {
+          backend: options.backend,
+          notebookDir: options.notebookDir,
+          workspaceDir: options.workspaceDir,
+        }),
+        exited.then((err) => {
+          throw new KernelStartError(`${err.message}\n${logBuffer.text.trim()}`);
+        }),
+      ]);
+    } catch (err) {
+      child.kill('SIGKILL');
+      connection.dispose();
+      if (err instanceof KernelStartError) throw err;
+      throw new KernelStartError((err as Error).message);
+    }
+
+    const client = new KernelClient(child, connection, logBuffer, info);
+    void exited.then((err) => client.onExited(err));
+    connection.onNotification(StreamNotification.type, (p) => client.pending.get(p.executionId)?.handlers.onStream?.(p));
+    connection.onNotification(DisplayNotification.type, (p) => client.pending.get(p.executionId)?.handlers.onDisplay?.(p));
+    return client;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  /** The last 64 KB the kernel process wrote to its stdout/stderr. */
+  get log(): string {
+    return this.logBuffer.text;
+  }
+
+  /** Runs a cell. Rejects with {@link KernelDiedError} if the kernel dies first. */
+  async execute(params: Omit<ExecuteParams, 'executionId'> & { executionId?: string }, handlers: ExecuteHandlers = {}): Promise<ExecuteResult> {
+    if (this.exitError) throw this.exitError;
+    const executionId = params.executionId ?? newExecutionId();
+    return new Promise<ExecuteResult>((resolve, reject) => {
+      this.pending.set(executionId, { handlers, reject });
+      this.connection.sendRequest(ExecuteRequest.type, { ...params, executionId }).then(
+        (result) => {
+          this.pending.delete(executionId);
+          resolve(result);
+        },
+        (err: Error) => {
+          // A dead kernel is reported by onExited with the reason; other errors here are protocol errors.
+          if (!this.exited) {
+            this.pending.delete(executionId);
+            reject(err);
+          }
+        },
+      );
+    });
+  }
+
+  /** tf.memory() of the session. */
+  memory(): Promise<MemoryInfo> {
+    return this.connection.sendRequest(MemoryRequest.type);
+  }
+
+  /** Asks the running cell to stop (works even while the kernel's main thread is busy). */
+  interrupt(): void {
+    const pipe = this.child.stdio[INTERRUPT_FD] as Writable | null;
+    if (!this.exited && pipe?.writable) pipe.write(Buffer.from([INTERRUPT_BYTE]));
+  }
+
+  /** Called once when the kernel process ends, with why. */
+  onExit(listener: (err: KernelDiedError) => void): void {
+    if (this.exitError) listener(this.exitError);
+    else this.exitListeners.push(listener);
+  }
+
+  /** Ends the kernel: politely, then by force after `graceMs`. */
+  async shutdown(graceMs = 2000): Promise<void> {
+    if (this.exited) return;
+    const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.connection.sendRequest(ShutdownRequest.type).catch(() => undefined);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await gone;
+    clearTimeout(timer);
+  }
+
+  /** Ends the kernel now. */
+  kill(): void {
+    if (!this.exited) this.child.kill('SIGKILL');
+  }
+
+  private onExited(err: KernelDiedError): void {
+    this.exited = true;
+    this.exitError = err;
+    for (const { reject } of this.pending.values()) reject(err);
+    this.pending.clear();
+    this.connection.dispose();
+    for (const listener of this.exitListeners) listener(err);
+  }
+}

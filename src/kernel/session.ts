@@ -1,0 +1,213 @@
+/**
+ * The session: one scope of top-level bindings shared by every cell, one tfjs instance, and the
+ * execution of cells one at a time with their order numbers, durations, results and errors.
+ */
+import { Script } from 'node:vm';
+import { join } from 'node:path';
+import type { ExecuteParams, ExecuteResult, OutputItemPayload } from '../protocol';
+import type { Tfjs } from './backends';
+import { transpileCell, HOOKS } from './transpile';
+import { CellRegistry, formatError } from './stack';
+import { ModuleLoader } from './modules';
+import { toOutput } from './display';
+import { hookTraining, InterruptError } from './training';
+
+export interface SessionOptions {
+  tf: Tfjs;
+  notebookDir: string;
+  /** Files of the kernel itself, left out of stack traces. */
+  kernelFiles: string[];
+  /** Sends one more output of the running cell (from `display(value)`). */
+  display(executionId: string, items: OutputItemPayload[]): void;
+  /** Called with true when user code starts running and false when it stops. */
+  executing(on: boolean): void;
+  /** Called with +1/-1 when a `fit` starts or ends. */
+  training(delta: 1 | -1): void;
+}
+
+interface Execution {
+  id: string;
+  interrupted: boolean;
+  /** Rejects when the execution is interrupted (and no training is winding down). */
+  interruptSignal: Promise<never>;
+  rejectInterrupt(err: Error): void;
+}
+
+/** What cells can reach beyond their own bindings: `require`, `display`, `__dirname`. */
+function makeBuiltins(loader: ModuleLoader, notebookDir: string, display: (value: unknown) => void): object {
+  const builtins = Object.create(null) as Record<string, unknown>;
+  builtins.require = loader.require;
+  builtins.display = display;
+  builtins.__dirname = notebookDir;
+  builtins.__filename = join(notebookDir, '__notebook__');
+  return builtins;
+}
+
+export class Session {
+  /** Top-level bindings of every cell; `with (scope)` makes them visible to later cells. */
+  readonly scope: Record<string, unknown>;
+  readonly tf: Tfjs;
+  private readonly cells = new CellRegistry();
+  private readonly loader: ModuleLoader;
+  private order = 0;
+  private current?: Execution;
+  private trainingDepth = 0;
+  /** Executions wait for the one before them. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: SessionOptions) {
+    this.tf = options.tf;
+    const helpers = { display: (value: unknown) => this.display(value) };
+    this.loader = new ModuleLoader({ notebookDir: options.notebookDir, tf: options.tf, helpers });
+    this.scope = Object.create(makeBuiltins(this.loader, options.notebookDir, helpers.display)) as Record<string, unknown>;
+    hookTraining(options.tf, {
+      interrupted: () => this.current?.interrupted ?? false,
+      training: (delta) => {
+        this.trainingDepth += delta;
+        options.training(delta);
+      },
+    });
+  }
+
+  /** The execution whose output streams belong to, if a cell is running. */
+  get currentExecutionId(): string | undefined {
+    return this.current?.id;
+  }
+
+  /** `display(value)` in a cell: one more output now. */
+  display(value: unknown): void {
+    const id = this.current?.id;
+    if (id) this.options.display(id, toOutput(value));
+  }
+
+  /** Runs a cell after the ones already queued. */
+  execute(params: ExecuteParams): Promise<ExecuteResult> {
+    const run = this.queue.then(() => this.run(params));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Asks the running cell to stop: a pending await rejects; a fit stops after its batch. */
+  interrupt(): void {
+    const exec = this.current;
+    if (!exec || exec.interrupted) return;
+    exec.interrupted = true;
+    // A fit in progress finishes its batch and throws by itself; anything else stops now.
+    if (this.trainingDepth === 0) exec.rejectInterrupt(new InterruptError());
+  }
+
+  /** Running JavaScript was ended by force: tfjs may have been stopped mid-operation. */
+  afterTermination(): void {
+    const state = (this.tf.engine() as unknown as { state: Record<string, unknown> }).state;
+    // Scopes and tapes left open by the terminated code would capture every later tensor.
+    state.scopeStack = [];
+    state.activeScope = null;
+    state.activeTape = null;
+    state.gradientDepth = 0;
+    state.kernelDepth = 0;
+    this.trainingDepth = 0;
+    this.current?.rejectInterrupt(new InterruptError('The cell was interrupted (its code was stopped by force).'));
+  }
+
+  private async run(params: ExecuteParams): Promise<ExecuteResult> {
+    const order = ++this.order;
+    const started = performance.now();
+    let rejectInterrupt!: (err: Error) => void;
+    const interruptSignal = new Promise<never>((_, reject) => (rejectInterrupt = reject));
+    interruptSignal.catch(() => undefined);
+    const exec: Execution = { id: params.executionId, interrupted: false, interruptSignal, rejectInterrupt };
+    this.current = exec;
+    const done = (partial: Omit<ExecuteResult, 'executionId' | 'order' | 'durationMs'>): ExecuteResult => ({
+      executionId: params.executionId,
+      order,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+      ...partial,
+    });
+    try {
+      let fn: (hooks: unknown) => Promise<unknown>;
+      try {
+        const cell = transpileCell(params.source, params.language, params.cellLabel);
+        for (const name of cell.declared) {
+          if (!Object.prototype.hasOwnProperty.call(this.scope, name)) this.scope[name] = undefined;
+        }
+        const filename = this.cells.add(params.cellId, params.cellLabel, cell.map);
+        fn = new Script(cell.code, { filename }).runInThisContext() as typeof fn;
+      } catch (err) {
+        return done({ status: 'error', error: this.errorPayload(err, params) });
+      }
+      const hooks = this.hooks;
+      // User code starts in a microtask of a later turn of the event loop, by itself: never
+      // inside a Node callback, and after this turn's promise jobs (ours) have all run. A forced
+      // interrupt then unwinds only user code, and drops no promise job of the kernel's
+      // (V8 drops the pending ones when it terminates a microtask; see interrupt.ts).
+      const cellPromise = new Promise<unknown>((resolve, reject) => {
+        setImmediate(() =>
+          queueMicrotask(() => {
+            try {
+              fn(hooks).then(resolve, reject);
+            } catch (err) {
+              reject(err);
+            }
+          }),
+        );
+      });
+      this.options.executing(true);
+      try {
+        const value = await Promise.race([cellPromise, interruptSignal]);
+        if (exec.interrupted) throw new InterruptError();
+        return done({ status: 'ok', result: value === undefined ? undefined : toOutput(value) });
+      } catch (err) {
+        if (exec.interrupted || err instanceof InterruptError) {
+          const e = err instanceof InterruptError ? err : new InterruptError();
+          return done({ status: 'interrupted', error: this.errorPayload(e, params) });
+        }
+        return done({ status: 'error', error: this.errorPayload(err, params) });
+      } finally {
+        this.options.executing(false);
+      }
+    } finally {
+      if (this.current === exec) this.current = undefined;
+    }
+  }
+
+  private errorPayload(err: unknown, params: ExecuteParams) {
+    return formatError(err, this.cells, { kernelFiles: this.options.kernelFiles }, { cellId: params.cellId, label: params.cellLabel });
+  }
+
+  /**
+   * What the generated code of a cell calls (see transpile.ts). One object for the session:
+   * functions a cell defined keep it, and later run for whichever cell is current.
+   */
+  private readonly hooks = this.makeHooks();
+
+  private makeHooks() {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    return {
+      get scope() {
+        return self.scope;
+      },
+      import: (spec: string) => self.loader.import(spec),
+      importDefault: (m: unknown) => {
+        if (m && typeof m === 'object' && (m as { __esModule?: boolean }).__esModule && 'default' in m) return (m as { default: unknown }).default;
+        if (m && typeof m === 'object' && Symbol.toStringTag in m && (m as Record<symbol, unknown>)[Symbol.toStringTag] === 'Module') {
+          return (m as { default?: unknown }).default;
+        }
+        return m;
+      },
+      importNamed: (m: unknown, name: string) => (m as Record<string, unknown> | null | undefined)?.[name],
+      /** `await x` in a cell: the wait ends early when the cell is interrupted. */
+      wait: (x: unknown) => {
+        const exec = self.current;
+        if (!exec) return x;
+        if (exec.interrupted && self.trainingDepth === 0) throw new InterruptError();
+        if (x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as { then?: unknown }).then === 'function') {
+          return Promise.race([x as Promise<unknown>, exec.interruptSignal]);
+        }
+        return x;
+      },
+    };
+  }
+}
+
+export { HOOKS };

@@ -1,0 +1,151 @@
+/**
+ * Every message between a kernel host (the VS Code extension or the CLI) and the kernel process,
+ * declared once. Carried by vscode-jsonrpc over the fork's IPC channel; payloads are plain JSON.
+ * One namespace per message, as vscode-languageserver-node declares its protocol.
+ */
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { BackendName, OutputItemPayload } from './payloads';
+
+/** Why a backend could not be used, or that it can. */
+export interface BackendStatus {
+  name: BackendName;
+  available: boolean;
+  /** One line: why it is unavailable, or what it is (e.g. "SIMD, 1 thread"). */
+  detail: string;
+  /** What a user can do to make it available. */
+  install?: string;
+}
+
+export interface InitializeParams {
+  /** `auto` or a backend name. */
+  backend: BackendName | 'auto';
+  /** Folder of the notebook: relative imports and module lookup start here. */
+  notebookDir: string;
+  /** Workspace folder, searched for native tfjs after the notebook's folder. */
+  workspaceDir?: string;
+}
+
+export interface InitializeResult {
+  backend: BackendName;
+  /** The backends tried before the chosen one, with why each was skipped. */
+  skipped: BackendStatus[];
+  detail: string;
+  tfjsVersion: string;
+  nodeVersion: string;
+  pid: number;
+}
+
+/** Starts the session: loads tfjs and picks a backend. Must come first. */
+export namespace InitializeRequest {
+  export const method = 'kernel/initialize' as const;
+  export const type = new RequestType<InitializeParams, InitializeResult, void>(method);
+}
+
+/** Lists every backend and whether it can load here (does not change the session's backend). */
+export namespace BackendsRequest {
+  export const method = 'kernel/backends' as const;
+  export const type = new RequestType<InitializeParams, BackendStatus[], void>(method);
+}
+
+export type CellLanguageId = 'typescript' | 'javascript';
+
+export interface ExecuteParams {
+  /** Chosen by the host; every stream and display notification of this run carries it. */
+  executionId: string;
+  /** The cell's id in the notebook (stable across edits). */
+  cellId: string;
+  /** How errors and stack frames name the cell, e.g. "cell 3". */
+  cellLabel: string;
+  language: CellLanguageId;
+  source: string;
+}
+
+/** One frame of an error's stack, mapped back to the cell's own source where it is a cell. */
+export interface StackFrame {
+  functionName?: string;
+  /** Cell label ("cell 3") for cell code, else a file path. */
+  file: string;
+  cellId?: string;
+  line: number;
+  column: number;
+}
+
+export interface ErrorPayload {
+  name: string;
+  message: string;
+  /** `name: message` followed by frames, internal frames removed, cell positions mapped. */
+  stack: string;
+  frames: StackFrame[];
+  /** Where in a cell it happened (the innermost cell frame), when known. */
+  location?: { cellId: string; cellLabel: string; line: number; column: number };
+}
+
+export type ExecuteStatus = 'ok' | 'error' | 'interrupted';
+
+export interface ExecuteResult {
+  executionId: string;
+  status: ExecuteStatus;
+  /** 1, 2, 3… per session. */
+  order: number;
+  durationMs: number;
+  /** The value of the cell's last expression, when it is not undefined. */
+  result?: OutputItemPayload[];
+  error?: ErrorPayload;
+}
+
+/** Runs one cell in the session. Only one runs at a time; later requests wait their turn. */
+export namespace ExecuteRequest {
+  export const method = 'session/execute' as const;
+  export const type = new RequestType<ExecuteParams, ExecuteResult, void>(method);
+}
+
+export interface StreamParams {
+  executionId: string;
+  name: 'stdout' | 'stderr';
+  text: string;
+}
+
+/** Text a cell printed (console.*, process.stdout/stderr), sent as it is printed. */
+export namespace StreamNotification {
+  export const method = 'session/stream' as const;
+  export const type = new NotificationType<StreamParams>(method);
+}
+
+export interface DisplayParams {
+  executionId: string;
+  /** One output: the same value in several MIME types, richest first, text/plain last. */
+  items: OutputItemPayload[];
+}
+
+/** A `display(value)` call in a cell: one more output for the running cell. */
+export namespace DisplayNotification {
+  export const method = 'session/display' as const;
+  export const type = new NotificationType<DisplayParams>(method);
+}
+
+export interface MemoryInfo {
+  numTensors: number;
+  numBytes: number;
+}
+
+/** tf.memory() of the session. */
+export namespace MemoryRequest {
+  export const method = 'session/memory' as const;
+  export const type = new RequestType0<MemoryInfo, void>(method);
+}
+
+/** Asks the kernel to end cleanly. */
+export namespace ShutdownRequest {
+  export const method = 'kernel/shutdown' as const;
+  export const type = new RequestType0<void, void>(method);
+}
+
+/**
+ * Interrupts do not travel over JSON-RPC: the kernel's main thread may be busy in user code and
+ * unable to read messages. The host writes {@link INTERRUPT_BYTE} on an extra pipe, the kernel
+ * process's file descriptor {@link INTERRUPT_FD}, read by a watcher thread in the kernel.
+ */
+export const INTERRUPT_FD = 4;
+export const INTERRUPT_BYTE = 0x03;
+/** Set in the kernel's environment to the interrupt descriptor when the host opened one. */
+export const INTERRUPT_FD_ENV = 'BMNB_INTERRUPT_FD';

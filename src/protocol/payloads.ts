@@ -1,0 +1,13 @@
+/** Payload shapes shared by the kernel, the hosts and the renderers: plain JSON only. */
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+
+/** Every backend, in the order `auto` tries them (webgpu is only used when named). */
+export const BACKENDS: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+export const AUTO_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+/** One representation of an output: `data` is a string for text types, JSON for `*+json`, base64 for binary. */
+export interface OutputItemPayload {
+  mime: string;
+  data: unknown;
+}
