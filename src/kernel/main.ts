@@ -84,13 +84,19 @@ function captureStreams(): void {
 
 // ---- errors nobody awaited ------------------------------------------------------------------
 
+/** An error's stack as a person should read it: cell positions mapped, kernel frames left out. */
+function describe(err: unknown): string {
+  if (session) return session.describeError(err);
+  return err instanceof Error ? err.stack ?? err.message : String(err);
+}
+
 process.on('uncaughtException', (err) => {
-  const text = `Uncaught ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`;
+  const text = `Uncaught ${describe(err)}\n`;
   if (session?.currentExecutionId ?? lastExecutionId) emit('stderr', text);
   else log(text);
 });
 process.on('unhandledRejection', (reason) => {
-  const text = `Unhandled promise rejection: ${reason instanceof Error ? reason.stack ?? reason.message : String(reason)}\n`;
+  const text = `Unhandled promise rejection: ${describe(reason)}\n`;
   if (session?.currentExecutionId ?? lastExecutionId) emit('stderr', text);
   else log(text);
 });
@@ -117,7 +123,12 @@ connection.onRequest(InitializeRequest.type, async (params: InitializeParams) =>
   if (session) throw new ResponseError(1, 'the kernel is already initialized');
   const search = { notebookDir: params.notebookDir, workspaceDir: params.workspaceDir, extraPath: process.env.BMNB_TFJS_NODE_PATH };
   try {
+    // Emscripten's glue (the wasm backend) installs process-wide handlers that turn any
+    // unhandled rejection into a fatal error; a notebook kernel reports those instead.
+    const before = { uncaught: process.listeners('uncaughtException'), rejection: process.listeners('unhandledRejection') };
     const loaded = await loadBackend(params.backend, search);
+    for (const l of process.listeners('uncaughtException')) if (!before.uncaught.includes(l)) process.off('uncaughtException', l);
+    for (const l of process.listeners('unhandledRejection')) if (!before.rejection.includes(l)) process.off('unhandledRejection', l);
     session = new Session({
       tf: loaded.tf,
       notebookDir: params.notebookDir,

@@ -170,6 +170,11 @@ export class Session {
     }
   }
 
+  /** The stack of an error thrown outside any cell's run (a timer, a forgotten promise). */
+  describeError(err: unknown): string {
+    return formatError(err, this.cells, { kernelFiles: this.options.kernelFiles }).stack;
+  }
+
   private errorPayload(err: unknown, params: ExecuteParams) {
     return formatError(err, this.cells, { kernelFiles: this.options.kernelFiles }, { cellId: params.cellId, label: params.cellLabel });
   }

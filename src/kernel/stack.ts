@@ -82,7 +82,9 @@ export function formatError(value: unknown, cells: CellRegistry, options: Format
       const pos = originalPositionFor(cell.map, { line: lineNo, column: col - 1 });
       if (pos.line == null) continue; // the wrapper around the cell's code
       // The wrapper function itself is the cell's top level.
-      if (functionName === undefined || functionName === '__bmnb_k' || functionName.startsWith('Object.')) functionName = undefined;
+      // Session functions are called as properties of the scope object: V8 says "Object.f".
+      if (functionName?.startsWith('Object.')) functionName = functionName.slice('Object.'.length);
+      if (functionName === '<anonymous>') functionName = undefined;
       frames.push({ functionName, file: cell.label, cellId: cell.cellId, line: pos.line, column: pos.column + 1 });
     } else if (!isInternal(file, options.kernelFiles)) {
       frames.push({ functionName, file, line: lineNo, column: col });

@@ -239,7 +239,7 @@ export function transpileCell(source: string, language: CellLanguageId, label: s
   // (esbuild moves `export` lists to the end; they are removed above and are not the value.)
   const valued = body.filter((n) => !(n.type === 'ExportNamedDeclaration' && !n.declaration) && n.type !== 'ExportAllDeclaration');
   const last = valued[valued.length - 1];
-  if (last && last.type === 'ExpressionStatement' && !last.directive) {
+  if (last && last.type === 'ExpressionStatement') {
     const expr = last.expression as AnyNode;
     s.prependRight(expr.start, 'return (');
     s.appendLeft(expr.end, ')');
