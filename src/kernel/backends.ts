@@ -86,7 +86,11 @@ class BackendUnavailable extends Error {}
 async function loadNative(name: BackendName, search: BackendSearch): Promise<{ tf: Tfjs; detail: string }> {
   const pkg = NATIVE_PACKAGE[name]!;
   const path = findPackage(pkg, search);
-  if (!path) throw new BackendUnavailable(`${pkg} is not installed (looked in ${searchDirs(search).join(', ')})`);
+  if (!path) {
+    throw new BackendUnavailable(
+      `${pkg} is not installed where the notebook can see it (node_modules of ${searchDirs(search).join(', ')} and their parents)`,
+    );
+  }
   let tf: Tfjs;
   try {
     tf = ownRequire(path) as Tfjs;

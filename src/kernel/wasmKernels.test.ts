@@ -171,7 +171,7 @@ describe('Conv2DBackpropFilter matches cpu', () => {
     const dyt = tf.tensor(dyv, dyShape);
     const before = tf.memory().numTensors;
     const beforeIds = wasmDataIds();
-    tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt }, attrs as unknown as tf.NamedAttrMap).dispose();
+    (tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor).dispose();
     assert.equal(tf.memory().numTensors, before, 'numTensors');
     assert.equal(wasmDataIds(), beforeIds, 'wasm backend data ids');
     tf.dispose([xt, dyt]);
