@@ -54,17 +54,16 @@ export function hookTraining(tf: Tfjs, control: TrainingControl): void {
     if (original[HOOKED]) continue;
     const wrapped = async function (this: Model, ...args: unknown[]): Promise<unknown> {
       const config = { ...((args[argIndex] as Record<string, unknown> | undefined) ?? {}) };
-      const model = this;
       let batches = 0;
       let epochs = 0;
       const stopper = new tf.CustomCallback({
         onBatchEnd: async () => {
           batches++;
-          if (control.interrupted()) model.stopTraining = true;
+          if (control.interrupted()) this.stopTraining = true;
         },
         onEpochEnd: async () => {
           epochs++;
-          if (control.interrupted()) model.stopTraining = true;
+          if (control.interrupted()) this.stopTraining = true;
         },
       });
       config.callbacks = withCallback(tf, config.callbacks, stopper, config.yieldEvery);

@@ -4,8 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { KernelClient } from '../host/kernelClient';
-import { ROOT, run, startKernel, tempDir } from '../../test/helpers/kernel';
+import type { KernelClient } from '../src/host/kernelClient';
+import { ROOT, run, startKernel, tempDir } from './helpers/kernel';
 
 describe('a session', () => {
   let kernel: KernelClient;
