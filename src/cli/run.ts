@@ -87,8 +87,10 @@ export async function runNotebook(options: RunOptions): Promise<number> {
       maxMemoryMB: options.maxMemoryMB,
     });
   } catch (err) {
+    if (err instanceof KernelStartError && err.reason === 'backend') throw new BadInputError(err.message);
     if (err instanceof KernelStartError) {
-      throw new BadInputError(err.message);
+      stderr.write(`bmnb: the kernel did not start: ${err.message}\n`);
+      return EXIT.cellFailed;
     }
     throw err;
   }

@@ -13,6 +13,7 @@ import {
   INTERRUPT_FD,
   INTERRUPT_FD_ENV,
   InitializeRequest,
+  KernelErrorCodes,
   MemoryRequest,
   ShutdownRequest,
   StreamNotification,
@@ -54,11 +55,16 @@ export class KernelDiedError extends Error {
 
 /** The kernel started but could not initialize (for example, the backend asked for cannot load). */
 export class KernelStartError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** `backend`: the backend asked for cannot load here (a user's choice to change); `crash`: the kernel failed. */
+    readonly reason: 'backend' | 'crash',
+  ) {
     super(message);
     this.name = 'KernelStartError';
   }
 }
+
 
 export interface ExecuteHandlers {
   onStream?(params: StreamParams): void;
@@ -149,14 +155,15 @@ export class KernelClient {
           workspaceDir: options.workspaceDir,
         }),
         exited.then((err) => {
-          throw new KernelStartError(`${err.message}\n${logBuffer.text.trim()}`);
+          throw new KernelStartError(`${err.message}\n${logBuffer.text.trim()}`, 'crash');
         }),
       ]);
     } catch (err) {
       child.kill('SIGKILL');
       connection.dispose();
       if (err instanceof KernelStartError) throw err;
-      throw new KernelStartError((err as Error).message);
+      const code = (err as { code?: unknown }).code;
+      throw new KernelStartError((err as Error).message, code === KernelErrorCodes.BackendUnavailable ? 'backend' : 'crash');
     }
 
     const client = new KernelClient(child, connection, logBuffer, info);

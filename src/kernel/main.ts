@@ -13,6 +13,7 @@ import {
   ExecuteRequest,
   INTERRUPT_FD_ENV,
   InitializeRequest,
+  KernelErrorCodes,
   MemoryRequest,
   ShutdownRequest,
   StreamNotification,
@@ -120,7 +121,7 @@ const watcher = new InterruptWatcher(interruptFd, {
 });
 
 connection.onRequest(InitializeRequest.type, async (params: InitializeParams) => {
-  if (session) throw new ResponseError(1, 'the kernel is already initialized');
+  if (session) throw new ResponseError(KernelErrorCodes.NotInitialized, 'the kernel is already initialized');
   const search = { notebookDir: params.notebookDir, workspaceDir: params.workspaceDir, extraPath: process.env.BMNB_TFJS_NODE_PATH };
   try {
     // Emscripten's glue (the wasm backend) installs process-wide handlers that turn any
@@ -148,7 +149,7 @@ connection.onRequest(InitializeRequest.type, async (params: InitializeParams) =>
       pid: process.pid,
     };
   } catch (err) {
-    if (err instanceof BackendError) throw new ResponseError(2, err.message, { statuses: err.statuses });
+    if (err instanceof BackendError) throw new ResponseError(KernelErrorCodes.BackendUnavailable, err.message, { statuses: err.statuses });
     throw err;
   }
 });
@@ -158,13 +159,13 @@ connection.onRequest(BackendsRequest.type, (params: InitializeParams) =>
 );
 
 connection.onRequest(ExecuteRequest.type, async (params: ExecuteParams): Promise<ExecuteResult> => {
-  if (!session) throw new ResponseError(1, 'the kernel is not initialized: send kernel/initialize first');
+  if (!session) throw new ResponseError(KernelErrorCodes.NotInitialized, 'the kernel is not initialized: send kernel/initialize first');
   lastExecutionId = params.executionId;
   return session.execute(params);
 });
 
 connection.onRequest(MemoryRequest.type, () => {
-  if (!session) throw new ResponseError(1, 'the kernel is not initialized');
+  if (!session) throw new ResponseError(KernelErrorCodes.NotInitialized, 'the kernel is not initialized');
   const m = session.tf.memory();
   return { numTensors: m.numTensors, numBytes: m.numBytes };
 });

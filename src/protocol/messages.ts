@@ -149,3 +149,11 @@ export const INTERRUPT_FD = 4;
 export const INTERRUPT_BYTE = 0x03;
 /** Set in the kernel's environment to the interrupt descriptor when the host opened one. */
 export const INTERRUPT_FD_ENV = 'BMNB_INTERRUPT_FD';
+
+/** JSON-RPC error codes the kernel answers with. */
+export const KernelErrorCodes = {
+  /** A request came before kernel/initialize, or initialize came twice. */
+  NotInitialized: 1,
+  /** The backend asked for cannot load here; `data.statuses` lists every backend. */
+  BackendUnavailable: 2,
+} as const;
