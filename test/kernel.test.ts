@@ -116,6 +116,20 @@ describe('a session', () => {
     assert.match(t.text!, /\[\[1, 2\],\s+\[3, 4\]\]/);
   });
 
+  test('display(value) adds an output while the cell runs, as does display from the bmnb module', async () => {
+    const r = await run(kernel, "import { display as show } from 'bmnb';\ndisplay({ a: 1 });\nshow('second');\n3");
+    assert.deepEqual(r.displays, ['{ a: 1 }', 'second']);
+    assert.equal(r.text, '3');
+  });
+
+  test('text printed after its cell ended goes to the kernel log, not to a later cell', async () => {
+    await run(kernel, 'setTimeout(() => console.log("late line"), 50);');
+    await new Promise((r) => setTimeout(r, 150));
+    const next = await run(kernel, '"next"');
+    assert.equal(next.stdout, '');
+    assert.match(kernel.log, /late line/);
+  });
+
   test('console output streams while the cell runs, in order, stdout and stderr apart', async () => {
     const r = await run(
       kernel,

@@ -168,7 +168,12 @@ export class KernelClient {
 
     const client = new KernelClient(child, connection, logBuffer, info);
     void exited.then((err) => client.onExited(err));
-    connection.onNotification(StreamNotification.type, (p) => client.pending.get(p.executionId)?.handlers.onStream?.(p));
+    connection.onNotification(StreamNotification.type, (p) => {
+      const handlers = client.pending.get(p.executionId)?.handlers;
+      // Printed after its cell ended (a timer, a forgotten promise): the kernel log keeps it.
+      if (handlers?.onStream) handlers.onStream(p);
+      else onData(Buffer.from(p.text));
+    });
     connection.onNotification(DisplayNotification.type, (p) => client.pending.get(p.executionId)?.handlers.onDisplay?.(p));
     return client;
   }

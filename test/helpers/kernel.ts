@@ -25,6 +25,8 @@ export async function startKernel(options: Partial<KernelOptions> = {}): Promise
 
 export interface CellRun extends ExecuteResult {
   streams: (StreamParams & { at: number })[];
+  /** text/plain of each display(value) call, in order. */
+  displays: string[];
   stdout: string;
   stderr: string;
   /** text/plain of the result, if any. */
@@ -36,15 +38,20 @@ let cellCount = 0;
 /** Runs one cell and gathers what it printed, with the time each chunk arrived. */
 export async function run(kernel: KernelClient, source: string, language: 'typescript' | 'javascript' = 'typescript', label?: string): Promise<CellRun> {
   const streams: CellRun['streams'] = [];
+  const displays: string[] = [];
   const n = ++cellCount;
   const result = await kernel.execute(
     { cellId: `c${n}`, cellLabel: label ?? `cell ${n}`, language, source },
-    { onStream: (s) => streams.push({ ...s, at: Date.now() }) },
+    {
+      onStream: (s) => streams.push({ ...s, at: Date.now() }),
+      onDisplay: (d) => displays.push(String(d.items.find((i) => i.mime === 'text/plain')?.data)),
+    },
   );
   const text = result.result?.find((i) => i.mime === 'text/plain')?.data as string | undefined;
   return {
     ...result,
     streams,
+    displays,
     stdout: streams.filter((s) => s.name === 'stdout').map((s) => s.text).join(''),
     stderr: streams.filter((s) => s.name === 'stderr').map((s) => s.text).join(''),
     text,
