@@ -59,19 +59,19 @@ function emit(name: 'stdout' | 'stderr', chunk: unknown, encoding?: unknown): bo
   return true;
 }
 
-function captureStreams(): void {
-  process.stdout.write = ((chunk: unknown, encoding?: unknown, cb?: unknown) => {
-    const r = emit('stdout', chunk, typeof encoding === 'string' ? encoding : undefined);
+/** `process.stdout.write` / `process.stderr.write` as cells see them. */
+function streamWriter(name: 'stdout' | 'stderr') {
+  return ((chunk: unknown, encoding?: unknown, cb?: unknown) => {
+    const r = emit(name, chunk, typeof encoding === 'string' ? encoding : undefined);
     const done = typeof encoding === 'function' ? encoding : cb;
     if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
     return r;
   }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: unknown, encoding?: unknown, cb?: unknown) => {
-    const r = emit('stderr', chunk, typeof encoding === 'string' ? encoding : undefined);
-    const done = typeof encoding === 'function' ? encoding : cb;
-    if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
-    return r;
-  }) as typeof process.stderr.write;
+}
+
+function captureStreams(): void {
+  process.stdout.write = streamWriter('stdout');
+  process.stderr.write = streamWriter('stderr');
   const sink = (name: 'stdout' | 'stderr') =>
     new Writable({
       decodeStrings: false,
