@@ -9,10 +9,11 @@ export type {
   NotebookFile,
   NotebookMetadata,
   OutputItem,
-} from './types.js';
-export { type FormatProblem, NotebookFormatError } from './errors.js';
-export { emptyNotebook, newCellId, parseNotebook } from './notebook.js';
-export { FORMAT_VERSION, validateNotebook } from './validate.js';
-export { serializeNotebook } from './serialize.js';
-export { linesToSource, sourceToLines } from './source.js';
-export { NOTEBOOK_SCHEMA } from './schema.js';
+} from './types';
+export { type FormatProblem, NotebookFormatError } from './errors';
+export { emptyNotebook, newCellId, parseNotebook } from './notebook';
+export { FORMAT_VERSION, validateNotebook } from './validate';
+export { serializeNotebook } from './serialize';
+export { linesToSource, sourceToLines } from './source';
+export { NOTEBOOK_SCHEMA } from './schema';
+export { bytesToItemData, itemDataToBytes, mimeStorage, type MimeStorage } from './mimeData';

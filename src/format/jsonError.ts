@@ -1,4 +1,4 @@
-import type { FormatProblem } from './errors.js';
+import type { FormatProblem } from './errors';
 
 /**
  * The problem for text that `JSON.parse` rejected: path `$`, "not valid JSON", the line and

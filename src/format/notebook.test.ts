@@ -13,8 +13,8 @@ import {
   serializeNotebook,
   sourceToLines,
   validateNotebook,
-} from './index.js';
-import { jsonSyntaxProblem } from './jsonError.js';
+} from './index';
+import { jsonSyntaxProblem } from './jsonError';
 
 const FIXTURE = join(__dirname, '..', '..', 'test', 'fixtures', 'format', 'example.bmnb');
 

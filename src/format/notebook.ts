@@ -1,7 +1,7 @@
-import { FIX_IN_EDITOR, NotebookFormatError } from './errors.js';
-import { jsonSyntaxProblem } from './jsonError.js';
-import type { NotebookFile } from './types.js';
-import { FORMAT_VERSION, isNewerVersionProblem, validateNotebook } from './validate.js';
+import { FIX_IN_EDITOR, NotebookFormatError } from './errors';
+import { jsonSyntaxProblem } from './jsonError';
+import type { NotebookFile } from './types';
+import { FORMAT_VERSION, isNewerVersionProblem, validateNotebook } from './validate';
 
 const NEWER_VERSION_ADVICE = 'The file was not changed.';
 

@@ -1,4 +1,4 @@
-import type { NotebookFile } from './types.js';
+import type { NotebookFile } from './types';
 
 const ROOT_KEYS = ['bmnb', 'metadata', 'cells'] as const;
 const NOTEBOOK_METADATA_KEYS = ['title', 'backend'] as const;

@@ -1,6 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import type { FormatProblem } from './errors.js';
-import { NOTEBOOK_SCHEMA } from './schema.js';
+import type { FormatProblem } from './errors';
+import { NOTEBOOK_SCHEMA } from './schema';
 
 /** The only format version this build reads and writes. */
 export const FORMAT_VERSION = 1;

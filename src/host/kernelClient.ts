@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import {
+  BackendsRequest,
   DisplayNotification,
   ExecuteRequest,
   INTERRUPT_BYTE,
@@ -18,6 +19,7 @@ import {
   ShutdownRequest,
   StreamNotification,
   type BackendName,
+  type BackendStatus,
   type DisplayParams,
   type ExecuteParams,
   type ExecuteResult,
@@ -101,6 +103,7 @@ export class KernelClient {
   private readonly exitListeners: ((err: KernelDiedError) => void)[] = [];
 
   private constructor(
+    private readonly options: KernelOptions,
     private readonly child: ChildProcess,
     private readonly connection: MessageConnection,
     private readonly logBuffer: { text: string },
@@ -166,7 +169,7 @@ export class KernelClient {
       throw new KernelStartError((err as Error).message, code === KernelErrorCodes.BackendUnavailable ? 'backend' : 'crash');
     }
 
-    const client = new KernelClient(child, connection, logBuffer, info);
+    const client = new KernelClient(options, child, connection, logBuffer, info);
     void exited.then((err) => client.onExited(err));
     connection.onNotification(StreamNotification.type, (p) => {
       const handlers = client.pending.get(p.executionId)?.handlers;
@@ -210,6 +213,15 @@ export class KernelClient {
           }
         },
       );
+    });
+  }
+
+  /** Every backend and whether it can load for this notebook. */
+  backends(): Promise<BackendStatus[]> {
+    return this.connection.sendRequest(BackendsRequest.type, {
+      backend: this.options.backend,
+      notebookDir: this.options.notebookDir,
+      workspaceDir: this.options.workspaceDir,
     });
   }
 

@@ -12,6 +12,11 @@ export class KernelSession {
 
   constructor(private readonly options: KernelOptions) {}
 
+  /** The kernel process now running, if any (starts nothing). */
+  get current(): KernelClient | undefined {
+    return this.client?.alive ? this.client : undefined;
+  }
+
   /** The running kernel, starting one if there is none (or the last one died). */
   async kernel(): Promise<KernelClient> {
     if (this.client?.alive) return this.client;

@@ -1,0 +1,274 @@
+/**
+ * The notebook controller: one kernel per open notebook, started on the first run. Runs cells in
+ * order, streams their output as it arrives, stops Run All at the first failure, interrupts (and
+ * offers a restart when the kernel does not stop), and reports a kernel that died.
+ */
+import * as vscode from 'vscode';
+import { dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { KernelSession } from '../host/kernelSession';
+import { KernelDiedError, KernelStartError, type KernelClient } from '../host/kernelClient';
+import { applyCarriageReturns } from '../host/outputs';
+import type { BackendName, ErrorPayload, OutputItemPayload } from '../protocol';
+import { itemDataToBytes } from '../format';
+import { readSettings } from './settings';
+
+export const CONTROLLER_ID = 'bmnb-kernel';
+export const NOTEBOOK_TYPE = 'bmnb';
+
+/** A notebook's backend: its own `metadata.backend` when not `auto`, else the `bmnb.backend` setting. */
+export function backendFor(notebook: vscode.NotebookDocument): BackendName | 'auto' {
+  const own = (notebook.metadata?.bmnb as { metadata?: { backend?: string } } | undefined)?.metadata?.backend;
+  if (own && own !== 'auto') return own as BackendName;
+  return readSettings().backend;
+}
+
+function toOutput(items: OutputItemPayload[]): vscode.NotebookCellOutput {
+  return new vscode.NotebookCellOutput(items.map((item) => new vscode.NotebookCellOutputItem(itemDataToBytes(item.mime, item.data), item.mime)));
+}
+
+function errorOutput(error: Pick<ErrorPayload, 'name' | 'message' | 'stack'>): vscode.NotebookCellOutput {
+  return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({ name: error.name, message: error.message, stack: error.stack })]);
+}
+
+/** Appends stream text to a cell as it arrives: chunk by chunk, `\r` overwriting its line. */
+class StreamWriter {
+  private current?: { name: 'stdout' | 'stderr'; output: vscode.NotebookCellOutput; text: string };
+  /** Serializes edits: each append waits for the one before it. */
+  private chain: Thenable<void> = Promise.resolve();
+
+  constructor(private readonly execution: vscode.NotebookCellExecution) {}
+
+  write(name: 'stdout' | 'stderr', text: string): void {
+    const item = (t: string) => (name === 'stdout' ? vscode.NotebookCellOutputItem.stdout(t) : vscode.NotebookCellOutputItem.stderr(t));
+    const cur = this.current;
+    if (cur && cur.name === name) {
+      cur.text += text;
+      // A carriage return rewrites its line: replace this output's text with what a terminal shows.
+      if (/\r(?!\n)/.test(text)) {
+        const full = applyCarriageReturns(cur.text);
+        cur.text = full;
+        this.enqueue(() => this.execution.replaceOutputItems(item(full), cur.output));
+      } else {
+        this.enqueue(() => this.execution.appendOutputItems(item(text), cur.output));
+      }
+      return;
+    }
+    const clean = applyCarriageReturns(text);
+    const output = new vscode.NotebookCellOutput([item(clean)]);
+    this.current = { name, output, text: clean };
+    this.enqueue(() => this.execution.appendOutput(output));
+  }
+
+  /** Any other output ends the current stream run. */
+  append(output: vscode.NotebookCellOutput): Thenable<void> {
+    this.current = undefined;
+    return this.enqueue(() => this.execution.appendOutput(output));
+  }
+
+  flush(): Thenable<void> {
+    return this.chain;
+  }
+
+  private enqueue(edit: () => Thenable<void>): Thenable<void> {
+    this.chain = this.chain.then(edit, edit);
+    return this.chain;
+  }
+}
+
+export class BmnbController implements vscode.Disposable {
+  private readonly controller: vscode.NotebookController;
+  private readonly sessions = new Map<string, KernelSession>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly changed = new vscode.EventEmitter<vscode.NotebookDocument>();
+  /** Fires after a cell ran or a kernel started, stopped or died (the status bar listens). */
+  readonly onDidChangeKernel = this.changed.event;
+
+  constructor(
+    private readonly kernelPath: string,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.controller = vscode.notebooks.createNotebookController(CONTROLLER_ID, NOTEBOOK_TYPE, 'TensorFlow.js (bmnb)');
+    this.controller.supportedLanguages = ['typescript', 'javascript'];
+    this.controller.supportsExecutionOrder = true;
+    this.controller.description = 'one long-lived TensorFlow.js session per notebook';
+    this.controller.executeHandler = (cells, notebook) => this.execute(cells, notebook);
+    this.controller.interruptHandler = (notebook) => this.interrupt(notebook);
+    this.disposables.push(
+      this.controller,
+      vscode.workspace.onDidOpenNotebookDocument((nb) => this.prefer(nb)),
+      vscode.workspace.onDidCloseNotebookDocument((nb) => void this.shutdown(nb)),
+    );
+    for (const nb of vscode.workspace.notebookDocuments) this.prefer(nb);
+  }
+
+  private prefer(notebook: vscode.NotebookDocument): void {
+    if (notebook.notebookType === NOTEBOOK_TYPE) this.controller.updateNotebookAffinity(notebook, vscode.NotebookControllerAffinity.Preferred);
+  }
+
+  /** The notebook's kernel session (no process is started until a cell runs). */
+  session(notebook: vscode.NotebookDocument): KernelSession {
+    const key = notebook.uri.toString();
+    let session = this.sessions.get(key);
+    if (!session) {
+      const settings = readSettings();
+      const workspaceDir = vscode.workspace.getWorkspaceFolder(notebook.uri)?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+      const notebookDir = notebook.uri.scheme === 'file' ? dirname(notebook.uri.fsPath) : (workspaceDir ?? tmpdir());
+      const useOwnRuntime = !settings.nodePath;
+      session = new KernelSession({
+        kernelPath: this.kernelPath,
+        notebookDir,
+        workspaceDir,
+        backend: backendFor(notebook),
+        nodePath: settings.nodePath || process.execPath,
+        // VS Code's own runtime is Electron: run it as plain Node.
+        env: useOwnRuntime ? { ELECTRON_RUN_AS_NODE: '1' } : undefined,
+        maxMemoryMB: settings.maxMemoryMB || undefined,
+        onLog: (text) => {
+          for (const line of text.split('\n')) if (line.trim()) this.log.info(`[${notebook.uri.path.split('/').pop()}] ${line}`);
+        },
+      });
+      session.onDeath((err) => {
+        this.log.error(err.message);
+        this.changed.fire(notebook);
+      });
+      this.sessions.set(key, session);
+    }
+    return session;
+  }
+
+  /** The running kernel of a notebook, if it has one. */
+  runningKernel(notebook: vscode.NotebookDocument): KernelClient | undefined {
+    return this.sessions.get(notebook.uri.toString())?.current;
+  }
+
+  async restart(notebook: vscode.NotebookDocument): Promise<void> {
+    const session = this.sessions.get(notebook.uri.toString());
+    this.sessions.delete(notebook.uri.toString());
+    await session?.shutdown();
+    this.changed.fire(notebook);
+  }
+
+  async shutdown(notebook: vscode.NotebookDocument): Promise<void> {
+    const session = this.sessions.get(notebook.uri.toString());
+    this.sessions.delete(notebook.uri.toString());
+    await session?.shutdown();
+  }
+
+  private interrupt(notebook: vscode.NotebookDocument): void {
+    const session = this.sessions.get(notebook.uri.toString());
+    if (!session) return;
+    session.interrupt();
+    const seconds = readSettings().interruptTimeoutSeconds;
+    const running = this.running.get(notebook.uri.toString());
+    if (!running) return;
+    const timer = setTimeout(async () => {
+      if (this.running.get(notebook.uri.toString()) !== running) return;
+      const choice = await vscode.window.showWarningMessage(
+        `The kernel did not stop within ${seconds} s of the interrupt. Restart it? Its variables will be lost.`,
+        'Restart Kernel',
+      );
+      if (choice === 'Restart Kernel') await this.restart(notebook);
+    }, seconds * 1000);
+    void running.finally(() => clearTimeout(timer));
+  }
+
+  /** The promise of each notebook's running batch of cells. */
+  private readonly running = new Map<string, Promise<void>>();
+
+  private async execute(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument): Promise<void> {
+    const key = notebook.uri.toString();
+    const previous = this.running.get(key) ?? Promise.resolve();
+    const batch = previous.then(() => this.runCells(cells, notebook));
+    const tracked = batch.catch(() => undefined);
+    this.running.set(key, tracked);
+    try {
+      await batch;
+    } finally {
+      if (this.running.get(key) === tracked) this.running.delete(key);
+    }
+  }
+
+  private async runCells(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument): Promise<void> {
+    for (const cell of cells) {
+      const ok = await this.runCell(cell, notebook);
+      if (!ok) break; // Run All stops at the first failing cell
+    }
+  }
+
+  private async runCell(cell: vscode.NotebookCell, notebook: vscode.NotebookDocument): Promise<boolean> {
+    const execution = this.controller.createNotebookCellExecution(cell);
+    execution.start(Date.now());
+    await execution.clearOutput();
+    const writer = new StreamWriter(execution);
+    const fail = async (error: Pick<ErrorPayload, 'name' | 'message' | 'stack'>) => {
+      await writer.append(errorOutput(error));
+      await writer.flush();
+      execution.end(false, Date.now());
+      return false;
+    };
+
+    if (!vscode.workspace.isTrusted) {
+      return fail({
+        name: 'Workspace not trusted',
+        message: 'Cells run code on your machine, so bmnb runs nothing in an untrusted workspace. Trust this workspace (Workspaces: Manage Workspace Trust) to run cells.',
+        stack: '',
+      });
+    }
+
+    const language = cell.document.languageId === 'javascript' ? 'javascript' : 'typescript';
+    const label = `cell ${cell.index + 1}`;
+    try {
+      const session = this.session(notebook);
+      const result = await session.execute(
+        { cellId: String((cell.metadata?.bmnb as { id?: string } | undefined)?.id ?? cell.document.uri.fragment), cellLabel: label, language, source: cell.document.getText() },
+        {
+          onStream: ({ name, text }) => writer.write(name, text),
+          onDisplay: ({ items }) => void writer.append(toOutput(items)),
+        },
+      );
+      execution.executionOrder = result.order;
+      if (result.result) await writer.append(toOutput(result.result));
+      if (result.status !== 'ok' && result.error) await writer.append(errorOutput(result.error));
+      await writer.flush();
+      execution.end(result.status === 'ok', Date.now());
+      this.changed.fire(notebook);
+      return result.status === 'ok';
+    } catch (err) {
+      this.changed.fire(notebook);
+      if (err instanceof KernelDiedError) {
+        void vscode.window.showErrorMessage(err.message, 'Show Kernel Log').then((c) => c && this.log.show());
+        return fail({
+          name: 'Kernel died',
+          message: `${err.message} The next run starts a new kernel. The kernel log has the details (command: Big Model Notebooks: Show Kernel Log).`,
+          stack: '',
+        });
+      }
+      if (err instanceof KernelStartError) {
+        this.sessions.delete(notebook.uri.toString());
+        const settings = readSettings();
+        const hint =
+          err.reason === 'backend'
+            ? 'Choose another backend (Big Model Notebooks: Select Backend) or install the one named.'
+            : settings.nodePath
+              ? `Check the setting bmnb.nodePath ("${settings.nodePath}"): it must be a Node.js 20 or newer executable, or empty to use VS Code's own runtime.`
+              : 'The kernel log has the details (Big Model Notebooks: Show Kernel Log).';
+        this.log.error(err.message);
+        void vscode.window.showErrorMessage(`The kernel could not start. ${hint}`, 'Open Settings', 'Show Kernel Log').then((c) => {
+          if (c === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'bmnb');
+          if (c === 'Show Kernel Log') this.log.show();
+        });
+        return fail({ name: 'Kernel did not start', message: `${err.message.split('\n')[0]}\n${hint}`, stack: '' });
+      }
+      throw err;
+    }
+  }
+
+  dispose(): void {
+    for (const session of this.sessions.values()) void session.shutdown();
+    this.sessions.clear();
+    for (const d of this.disposables) d.dispose();
+    this.changed.dispose();
+  }
+}
+

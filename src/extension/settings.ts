@@ -1,0 +1,22 @@
+import * as vscode from 'vscode';
+import type { BackendName } from '../protocol';
+
+export interface Settings {
+  backend: BackendName | 'auto';
+  /** Node executable for the kernel; empty: VS Code's own runtime. */
+  nodePath: string;
+  /** Heap limit of the kernel process in MB; 0: Node's default. */
+  maxMemoryMB: number;
+  interruptTimeoutSeconds: number;
+}
+
+/** The `bmnb.*` settings, with their defaults. */
+export function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration('bmnb');
+  return {
+    backend: c.get<BackendName | 'auto'>('backend', 'auto'),
+    nodePath: c.get<string>('nodePath', '').trim(),
+    maxMemoryMB: c.get<number>('kernel.maxMemoryMB', 0),
+    interruptTimeoutSeconds: Math.max(1, c.get<number>('interruptTimeoutSeconds', 10)),
+  };
+}

@@ -1,0 +1,52 @@
+/** The status bar item of the active bmnb notebook: its backend and tensor memory. */
+import * as vscode from 'vscode';
+import { NOTEBOOK_TYPE, type BmnbController } from './controller';
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
+}
+
+export class KernelStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('bmnb.kernel', vscode.StatusBarAlignment.Right, 100);
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly controller: BmnbController) {
+    this.item.name = 'Big Model Notebooks kernel';
+    this.item.command = 'bmnb.selectBackend';
+    this.disposables.push(
+      this.item,
+      vscode.window.onDidChangeActiveNotebookEditor(() => void this.update()),
+      controller.onDidChangeKernel((nb) => {
+        if (vscode.window.activeNotebookEditor?.notebook === nb) void this.update();
+      }),
+    );
+    void this.update();
+  }
+
+  async update(): Promise<void> {
+    const notebook = vscode.window.activeNotebookEditor?.notebook;
+    if (!notebook || notebook.notebookType !== NOTEBOOK_TYPE) {
+      this.item.hide();
+      return;
+    }
+    const kernel = this.controller.runningKernel(notebook);
+    if (!kernel) {
+      this.item.text = '$(circle-outline) bmnb: no kernel';
+      this.item.tooltip = 'The kernel starts when a cell runs. Click to choose the backend.';
+      this.item.show();
+      return;
+    }
+    const memory = await Promise.race([kernel.memory(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]).catch(() => undefined);
+    const backend = kernel.info.backend;
+    this.item.text = memory ? `$(circuit-board) ${backend} · ${memory.numTensors} tensors · ${formatBytes(memory.numBytes)}` : `$(circuit-board) ${backend}`;
+    this.item.tooltip = `Backend ${backend} (${kernel.info.detail}), tfjs ${kernel.info.tfjsVersion}, Node ${kernel.info.nodeVersion}, pid ${kernel.pid}. Click to choose another backend.`;
+    this.item.show();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
