@@ -28,6 +28,11 @@ if (existsSync('src/extension/extension.ts')) {
   bundles.push({ ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] });
 }
 
+if (process.argv.includes('--tests')) {
+  // The @vscode/test-electron suite, run inside VS Code's extension host.
+  bundles.push({ ...node, entryPoints: ['test/electron/suite.ts'], outfile: 'dist/test/electronSuite.js', external: ['vscode', 'mocha'] });
+}
+
 if (watch) {
   const { context } = await import('esbuild');
   for (const options of bundles) await (await context(options)).watch();

@@ -62,9 +62,9 @@ export function registerCommands(controller: BmnbController, log: vscode.LogOutp
       await controller.restart(nb);
       void vscode.window.setStatusBarMessage('bmnb: kernel restarted — variables cleared', 4000);
     }),
-    vscode.commands.registerCommand('bmnb.interruptKernel', async () => {
+    vscode.commands.registerCommand('bmnb.interruptKernel', () => {
       const nb = activeNotebook();
-      if (nb) await vscode.commands.executeCommand('notebook.cancelExecution', { notebookEditor: { notebookUri: nb.uri } });
+      if (nb) controller.interrupt(nb);
     }),
     vscode.commands.registerCommand('bmnb.selectBackend', () => selectBackend(controller)),
     vscode.commands.registerCommand('bmnb.showKernelLog', () => log.show()),

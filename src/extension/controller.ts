@@ -155,7 +155,8 @@ export class BmnbController implements vscode.Disposable {
     await session?.shutdown();
   }
 
-  private interrupt(notebook: vscode.NotebookDocument): void {
+  /** Interrupts the notebook's running cell; offers a restart if it does not stop in time. */
+  interrupt(notebook: vscode.NotebookDocument): void {
     const session = this.sessions.get(notebook.uri.toString());
     if (!session) return;
     session.interrupt();
@@ -239,7 +240,7 @@ export class BmnbController implements vscode.Disposable {
       if (err instanceof KernelDiedError) {
         void vscode.window.showErrorMessage(err.message, 'Show Kernel Log').then((c) => c && this.log.show());
         return fail({
-          name: 'Kernel died',
+          name: /shut down \(restarted or closed\)/.test(err.message) ? 'Kernel stopped' : 'Kernel died',
           message: `${err.message} The next run starts a new kernel. The kernel log has the details (command: Big Model Notebooks: Show Kernel Log).`,
           stack: '',
         });

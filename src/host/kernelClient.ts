@@ -245,6 +245,7 @@ export class KernelClient {
   /** Ends the kernel: politely, then by force after `graceMs`. */
   async shutdown(graceMs = 2000): Promise<void> {
     if (this.exited) return;
+    this.stopping = true;
     const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.connection.sendRequest(ShutdownRequest.type).catch(() => undefined);
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
@@ -257,7 +258,11 @@ export class KernelClient {
     if (!this.exited) this.child.kill('SIGKILL');
   }
 
-  private onExited(err: KernelDiedError): void {
+  /** Set when the host itself asked the kernel to end (restart, close). */
+  private stopping = false;
+
+  private onExited(died: KernelDiedError): void {
+    const err = this.stopping ? new KernelDiedError('The kernel was shut down (restarted or closed) while the cell ran.', died.exitCode, died.signal) : died;
     this.exited = true;
     this.exitError = err;
     for (const { reject } of this.pending.values()) reject(err);
