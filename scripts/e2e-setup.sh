@@ -84,6 +84,14 @@ else
   )
   [ -x "$CS_BIN" ] || die "code-server binary missing at $CS_BIN"
   PATH="$NODE_DIR/bin:$PATH" "$CS_BIN" --version >/dev/null || die "code-server does not start: try removing $CS_DIR and rerunning"
+  # code-server's postinstall (an `npm install` inside lib/vscode) builds VS Code's native modules.
+  # If npm skipped install scripts (npm's allowScripts), or built them for another Node, VS Code
+  # fails later in obscure ways: check now that they load in Node 24.
+  VS_MODULES="$CS_DIR/node_modules/code-server/lib/vscode/node_modules"
+  for m in kerberos @vscode/spdlog @vscode/sqlite3 node-pty; do
+    "$NODE_BIN" -e "require(process.argv[1])" "$VS_MODULES/$m" 2>/dev/null \
+      || die "VS Code's native module $m does not load in Node $("$NODE_BIN" -v) (were code-server's install scripts skipped? is libkrb5-dev installed?). Remove $CS_DIR and rerun."
+  done
   touch "$CS_MARK"
 fi
 

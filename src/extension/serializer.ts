@@ -9,6 +9,7 @@ import {
   bytesToItemData,
   itemDataToBytes,
   newCellId,
+  NotebookFormatError,
   parseNotebook,
   serializeNotebook,
   sourceToLines,
@@ -146,7 +147,15 @@ export class BmnbSerializer implements vscode.NotebookSerializer {
     const text = this.decoder.decode(content);
     // A new, empty file opens as an empty notebook with one TypeScript cell.
     if (text.trim() === '') return new vscode.NotebookData([new vscode.NotebookCellData(vscode.NotebookCellKind.Code, '', 'typescript')]);
-    return toNotebookData(text);
+    try {
+      return toNotebookData(text);
+    } catch (err) {
+      // VS Code shows only "could not be opened" in the editor: say what is wrong where it is seen.
+      if (err instanceof NotebookFormatError) {
+        void vscode.window.showErrorMessage(`This .bmnb notebook cannot be opened. ${err.message}`, { modal: false });
+      }
+      throw err;
+    }
   }
 
   serializeNotebook(data: vscode.NotebookData): Uint8Array {

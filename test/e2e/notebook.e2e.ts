@@ -1,0 +1,134 @@
+/**
+ * bmnb in a real VS Code: code-server in headless Chromium, our packaged .vsix installed.
+ *
+ *   npm run test:e2e      (runs scripts/e2e-setup.sh first; screenshots in test-results/)
+ */
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parseNotebook } from '../../src/format';
+import { startVSCode, REPO_ROOT, type VSCodeSession } from './harness';
+import { E2E_NOTEBOOK, FIXTURES, INTERRUPT, INTERRUPT_NOTEBOOK, RUN_ALL } from './scenarios';
+
+const VSIX = process.env.BMNB_E2E_VSIX ?? join(REPO_ROOT, `bmnb-${(JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version}.vsix`);
+const KERNEL_LABEL = 'TensorFlow.js (bmnb)';
+
+const BAD_NOTEBOOK = '{\n  "bmnb": 1,\n  "cells": [\n    { "id": "a", "kind": "code", "language": "typescript" }\n  ]\n}\n';
+
+/** Saves and closes every editor (one notebook editor at a time keeps cell selectors unambiguous). */
+async function closeAll(vscode: VSCodeSession): Promise<void> {
+  await vscode.runCommand('File: Save All Files');
+  await vscode.runCommand('View: Close All Editors');
+}
+
+describe('bmnb in code-server', () => {
+  let vscode: VSCodeSession;
+  let ws: string;
+
+  before(async () => {
+    ws = mkdtempSync(join(tmpdir(), 'bmnb-e2e-'));
+    cpSync(FIXTURES, ws, { recursive: true });
+    writeFileSync(join(ws, 'broken.bmnb'), BAD_NOTEBOOK);
+    vscode = await startVSCode({ workspace: ws, vsix: VSIX, name: 'bmnb' });
+  });
+  after(async () => {
+    await vscode?.close();
+  });
+
+  test('open and save without changes gives the same bytes (unknown fields and outputs kept)', async () => {
+    const original = readFileSync(join(ws, E2E_NOTEBOOK), 'utf8');
+    await vscode.openFile(E2E_NOTEBOOK);
+    await vscode.waitForKernel(KERNEL_LABEL, { select: true });
+    // The saved output of an unknown MIME type is not shown, but the text one is.
+    await vscode.waitForOutputText('an old output');
+    // Make the notebook dirty without changing it: type a character into a cell and delete it.
+    await vscode.setCellSource(4, "'this cell must not run after a failure'x");
+    await vscode.setCellSource(4, "'this cell must not run after a failure'");
+    await vscode.save();
+    assert.equal(readFileSync(join(ws, E2E_NOTEBOOK), 'utf8'), original);
+  });
+
+  test('Run All shows a text output, a streamed multi-line output as it prints, and an error with its cell line; it stops there', async () => {
+    await vscode.openFile(E2E_NOTEBOOK);
+    await vscode.runCommand('Notebook: Run All');
+    // Streaming: the first line is on screen while the cell is still running.
+    await vscode.waitForOutputText(RUN_ALL.streamed[0]!, { intervalMs: 50 });
+    const early = await vscode.notebookOutputText();
+    assert.ok(!early.includes(RUN_ALL.streamed[2]!), `the last line should not be there yet: ${JSON.stringify(early)}`);
+    const cells = await vscode.waitForCells('the failing cell to end with an error', (c) => c.find((x) => x.index === 3)?.state === 'error');
+    const text = await vscode.notebookOutputText();
+    assert.ok(text.includes(RUN_ALL.text), text);
+    assert.ok(text.includes(RUN_ALL.streamed.join('\n')), `streamed lines in order: ${text}`);
+    assert.ok(text.includes(RUN_ALL.errorMessage), text);
+    assert.ok(text.includes(RUN_ALL.errorFrame), `the error names the cell line: ${text}`);
+    assert.ok(!text.includes('an old output'), 'Run All replaced the old output');
+    assert.deepEqual(
+      cells.filter((c) => c.kind === 'code').map((c) => [c.executionOrder, c.state]),
+      [
+        [1, 'success'],
+        [2, 'success'],
+        [3, 'error'],
+        [null, 'idle'],
+      ],
+    );
+    await vscode.screenshot('run-all');
+
+    await vscode.save();
+    const saved = parseNotebook(readFileSync(join(ws, E2E_NOTEBOOK), 'utf8'));
+    assert.deepEqual(saved.cells[0]!.outputs, [{ items: [{ mime: 'text/plain', data: RUN_ALL.text }] }]);
+    assert.deepEqual(saved.cells[0]!.execution?.order, 1);
+    assert.deepEqual(saved.cells[0]!['x-cell-extra'], { reviewed: true });
+    assert.deepEqual(saved['x-root-extra'], { version: 3 });
+    assert.equal(saved.cells[2]!.outputs?.[0]?.items[0]?.data, `${RUN_ALL.streamed.join('\n')}\n`);
+    assert.equal(saved.cells[3]!.execution?.success, false);
+    assert.equal(saved.cells[4]!.outputs, undefined);
+  });
+
+  test('the status bar shows the backend and tensor memory', async () => {
+    const status = await vscode.page.evaluate<string>(`document.querySelector('.statusbar')?.innerText ?? ''`);
+    assert.match(status, /wasm · \d+ tensors · [\d.]+ (B|KB|MB)/);
+  });
+
+  test('interrupting while (true) {} stops it; a later cell reads a variable set before; restart clears it', async () => {
+    await closeAll(vscode);
+    await vscode.openFile(INTERRUPT_NOTEBOOK);
+    await vscode.waitForKernel(KERNEL_LABEL, { select: true });
+    await vscode.runCommand('Notebook: Run All');
+    await vscode.waitForCells('the spinning cell to run', (c) => c.find((x) => x.index === 1)?.state === 'running');
+    await vscode.screenshot('interrupt-running');
+    await vscode.runCommand('Big Model Notebooks: Interrupt Kernel');
+    await vscode.waitForCells('the interrupted cell to end', (c) => c.find((x) => x.index === 1)?.state === 'error', { timeoutMs: 10_000 });
+    await vscode.waitForOutputText('InterruptError');
+
+    await vscode.setCellSource(2, 'kept + 1');
+    await vscode.runCommand('Notebook: Execute Cell');
+    await vscode.waitForCells('cell 3 to run', (c) => c.find((x) => x.index === 2)?.state === 'success');
+    const outputs = await vscode.notebookOutputs();
+    assert.equal(outputs[outputs.length - 1]?.text.trim(), INTERRUPT.afterInterrupt);
+
+    await vscode.runCommand('Big Model Notebooks: Restart Kernel');
+    await vscode.setCellSource(2, 'kept + 1');
+    await vscode.runCommand('Notebook: Execute Cell');
+    await vscode.waitForCells('cell 3 to fail after the restart', (c) => c.find((x) => x.index === 2)?.state === 'error');
+    await vscode.waitForOutputText(INTERRUPT.afterRestart);
+    await vscode.screenshot('after-restart');
+  });
+
+  test('a malformed notebook opens with an error naming the problem and is not written over', async () => {
+    await closeAll(vscode);
+    await vscode.openFile('broken.bmnb').catch(() => undefined); // the editor fails to open: that is the point
+    // The editor area says only "could not be opened"; our message is in the notifications.
+    await vscode.runCommand('Notifications: Show Notifications');
+    let notes = '';
+    for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+      notes = await vscode.page.evaluate<string>(`[...document.querySelectorAll('.notifications-center, .notifications-toasts')].map((e) => e.innerText).join('\\n')`);
+      if (notes.includes('missing required field')) break;
+    }
+    const shown = notes.includes('cannot be opened') && notes.includes('$.cells[0]: missing required field "source"');
+    await vscode.screenshot('malformed');
+    assert.ok(shown, `the error names $.cells[0] and the missing field: ${JSON.stringify(notes)}`);
+    assert.equal(readFileSync(join(ws, 'broken.bmnb'), 'utf8'), BAD_NOTEBOOK);
+  });
+});
