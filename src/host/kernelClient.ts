@@ -147,7 +147,13 @@ export class KernelClient {
         }, 50);
       });
     });
-    child.once('error', (err) => onData(Buffer.from(`failed to start the kernel: ${err.message}\n`)));
+    const spawnFailed = new Promise<never>((_, reject) => {
+      child.once('error', (err) => {
+        onData(Buffer.from(`failed to start the kernel: ${err.message}\n`));
+        reject(new KernelStartError(`The kernel process could not be started with ${options.nodePath ?? process.execPath}: ${err.message}`, 'crash'));
+      });
+    });
+    spawnFailed.catch(() => undefined);
 
     let info: InitializeResult;
     try {
@@ -160,6 +166,7 @@ export class KernelClient {
         exited.then((err) => {
           throw new KernelStartError(`${err.message}\n${logBuffer.text.trim()}`, 'crash');
         }),
+        spawnFailed,
       ]);
     } catch (err) {
       child.kill('SIGKILL');

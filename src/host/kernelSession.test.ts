@@ -4,7 +4,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KernelSession } from './kernelSession';
-import { KernelDiedError } from './kernelClient';
+import { KernelClient, KernelDiedError, KernelStartError } from './kernelClient';
 import { KERNEL_PATH, run, startKernel, tempDir } from '../../test/helpers/kernel';
 
 describe('interrupt', () => {
@@ -118,5 +118,12 @@ describe('restart and crash', () => {
       (err: unknown) => err instanceof KernelDiedError && /ran out of memory \(its limit is 96 MB\)/.test(err.message),
     );
     assert.equal(kernel.alive, false);
+  });
+
+  test('a Node that cannot be started is a clear start error, not a hang', async () => {
+    await assert.rejects(
+      KernelClient.start({ kernelPath: KERNEL_PATH, notebookDir: tempDir(), backend: 'auto', nodePath: '/nonexistent/node' }),
+      (err: unknown) => err instanceof KernelStartError && /could not be started with \/nonexistent\/node: spawn \/nonexistent\/node ENOENT/.test(err.message),
+    );
   });
 });

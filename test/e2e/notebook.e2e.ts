@@ -4,13 +4,13 @@
  *   npm run test:e2e      (runs scripts/e2e-setup.sh first; screenshots in test-results/)
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseNotebook } from '../../src/format';
 import { startVSCode, REPO_ROOT, type VSCodeSession } from './harness';
-import { E2E_NOTEBOOK, FIXTURES, INTERRUPT, INTERRUPT_NOTEBOOK, RUN_ALL } from './scenarios';
+import { E2E_NOTEBOOK, FIXTURES, INTERRUPT, INTERRUPT_NOTEBOOK, LIFECYCLE, LIFECYCLE_NOTEBOOK, RUN_ALL } from './scenarios';
 
 const VSIX = process.env.BMNB_E2E_VSIX ?? join(REPO_ROOT, `bmnb-${(JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version}.vsix`);
 const KERNEL_LABEL = 'TensorFlow.js (bmnb)';
@@ -21,6 +21,27 @@ const BAD_NOTEBOOK = '{\n  "bmnb": 1,\n  "cells": [\n    { "id": "a", "kind": "c
 async function closeAll(vscode: VSCodeSession): Promise<void> {
   await vscode.runCommand('File: Save All Files');
   await vscode.runCommand('View: Close All Editors');
+}
+
+/** Pids of bmnb kernel processes running from the installed extension. */
+function kernelPids(): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (cmd.includes('bmnb.bmnb-') && cmd.includes('dist/kernel.js')) pids.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
+  for (const end = Date.now() + ms; !check(); await new Promise((r) => setTimeout(r, 200))) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+  }
 }
 
 describe('bmnb in code-server', () => {
@@ -116,6 +137,24 @@ describe('bmnb in code-server', () => {
     await vscode.screenshot('after-restart');
   });
 
+  test('\\r progress lines overwrite their line; a cell that exits the kernel says so, the next run gets a new kernel; closing ends the kernel', async () => {
+    await closeAll(vscode);
+    await vscode.openFile(LIFECYCLE_NOTEBOOK);
+    await vscode.waitForKernel(KERNEL_LABEL, { select: true });
+    await vscode.runCommand('Notebook: Run All');
+    await vscode.waitForCells('the crashing cell to fail', (c) => c.find((x) => x.index === 1)?.state === 'error');
+    const text = await vscode.waitForOutputText(LIFECYCLE.died);
+    assert.ok(text.includes(LIFECYCLE.progress), text);
+    assert.ok(!text.includes('progress 1 of 3'), `earlier progress lines were overwritten: ${text}`);
+    await vscode.setCellSource(2, '"a new kernel answers"');
+    await vscode.runCommand('Notebook: Execute Cell');
+    await vscode.waitForOutputText(LIFECYCLE.after);
+    await vscode.screenshot('kernel-died');
+    assert.equal(kernelPids().length, 1, 'one kernel for the open notebook');
+    await closeAll(vscode);
+    await until('the kernel to end when its notebook closed', () => kernelPids().length === 0);
+  });
+
   test('a malformed notebook opens with an error naming the problem and is not written over', async () => {
     await closeAll(vscode);
     await vscode.openFile('broken.bmnb').catch(() => undefined); // the editor fails to open: that is the point
@@ -130,5 +169,28 @@ describe('bmnb in code-server', () => {
     await vscode.screenshot('malformed');
     assert.ok(shown, `the error names $.cells[0] and the missing field: ${JSON.stringify(notes)}`);
     assert.equal(readFileSync(join(ws, 'broken.bmnb'), 'utf8'), BAD_NOTEBOOK);
+  });
+});
+
+describe('bmnb in code-server with a bad bmnb.nodePath', () => {
+  let vscode: VSCodeSession;
+  before(async () => {
+    const ws = mkdtempSync(join(tmpdir(), 'bmnb-e2e-'));
+    cpSync(FIXTURES, ws, { recursive: true });
+    vscode = await startVSCode({ workspace: ws, vsix: VSIX, name: 'bmnb-bad-node', userSettings: { 'bmnb.nodePath': '/nonexistent/node' } });
+  });
+  after(async () => {
+    await vscode?.close();
+  });
+
+  test('a kernel that cannot start says why and how to fix it', async () => {
+    await vscode.openFile(INTERRUPT_NOTEBOOK);
+    await vscode.waitForKernel(KERNEL_LABEL, { select: true });
+    await vscode.runCommand('Notebook: Run All');
+    await vscode.waitForCells('the first cell to fail', (c) => c.find((x) => x.index === 0)?.state === 'error');
+    const text = await vscode.waitForOutputText('bmnb.nodePath');
+    assert.ok(text.includes('could not be started with /nonexistent/node'), text);
+    assert.ok(text.includes('Node.js 20 or newer'), text);
+    await vscode.screenshot('bad-node-path');
   });
 });

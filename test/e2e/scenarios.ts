@@ -8,6 +8,7 @@ export const FIXTURES = resolve(__dirname, '..', 'fixtures', 'notebooks');
 
 export const E2E_NOTEBOOK = 'e2e.bmnb';
 export const INTERRUPT_NOTEBOOK = 'interrupt.bmnb';
+export const LIFECYCLE_NOTEBOOK = 'lifecycle.bmnb';
 
 export const fixturePath = (name: string) => join(FIXTURES, name);
 
@@ -28,4 +29,11 @@ export const RUN_ALL = {
 export const INTERRUPT = {
   afterInterrupt: '42',
   afterRestart: 'kept is not defined',
+};
+
+/** lifecycle.bmnb: cell 1 prints \r progress, cell 2 calls process.exit(3), cell 3 answers. */
+export const LIFECYCLE = {
+  progress: 'progress 3 of 3',
+  died: 'The kernel died: a cell called process.exit(3).',
+  after: 'a new kernel answers',
 };
