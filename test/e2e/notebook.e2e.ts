@@ -155,6 +155,30 @@ describe('bmnb in code-server', () => {
     await until('the kernel to end when its notebook closed', () => kernelPids().length === 0);
   });
 
+  test('Select Backend lists every backend with why it is (not) available; choosing one restarts the kernel on it', async () => {
+    await closeAll(vscode);
+    await vscode.openFile(LIFECYCLE_NOTEBOOK);
+    await vscode.waitForKernel(KERNEL_LABEL, { select: true });
+    await vscode.runCommand('Big Model Notebooks: Select Backend');
+    let rows: { label: string; ariaLabel: string }[] = [];
+    for (const end = Date.now() + 30_000; rows.length < 6 && Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+      rows = await vscode.quickInputRows();
+    }
+    const text = rows.map((r) => r.ariaLabel).join('\n');
+    assert.match(text, /wasm.*available/);
+    assert.match(text, /tensorflow-gpu.*not available.*tfjs-node-gpu is not installed/);
+    await vscode.selectQuickPickItem(/^cpu/);
+    await vscode.setCellSource(2, '"a new kernel answers"');
+    await vscode.runCommand('Notebook: Execute Cell');
+    await vscode.waitForOutputText(LIFECYCLE.after);
+    let status = '';
+    for (const end = Date.now() + 15_000; !/cpu · \d+ tensors/.test(status) && Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+      status = await vscode.page.evaluate<string>(`document.querySelector('.statusbar')?.innerText ?? ''`);
+    }
+    assert.match(status, /cpu · \d+ tensors/);
+    await vscode.screenshot('backend-cpu');
+  });
+
   test('a malformed notebook opens with an error naming the problem and is not written over', async () => {
     await closeAll(vscode);
     await vscode.openFile('broken.bmnb').catch(() => undefined); // the editor fails to open: that is the point
