@@ -1,7 +1,6 @@
-// One build for every bundle (see DESIGN.md): the kernel and the CLI (Node, CommonJS) now; the
-// extension and the renderers join this list when they exist.
+// One build for every bundle (see DESIGN.md): the kernel, the CLI and the extension (Node,
+// CommonJS); the renderers (browser ESM) join this list with the renderers issue.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -23,10 +22,8 @@ const node = {
 const bundles = [
   { ...node, entryPoints: ['src/kernel/main.ts'], outfile: 'dist/kernel.js' },
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
+  { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...runtimeExternal, 'vscode'] },
 ];
-if (existsSync('src/extension/extension.ts')) {
-  bundles.push({ ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] });
-}
 
 if (process.argv.includes('--tests')) {
   // The @vscode/test-electron suite, run inside VS Code's extension host.

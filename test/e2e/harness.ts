@@ -187,7 +187,7 @@ export interface WaitOptions {
   quiet?: boolean;
 }
 
-interface ProcInfo {
+export interface ProcInfo {
   pid: number;
   ppid: number;
   pgid: number;
@@ -195,7 +195,7 @@ interface ProcInfo {
 }
 
 /** Every process, from /proc. */
-function processTable(): ProcInfo[] {
+export function processTable(): ProcInfo[] {
   const out: ProcInfo[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;

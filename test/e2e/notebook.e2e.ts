@@ -4,12 +4,12 @@
  *   npm run test:e2e      (runs scripts/e2e-setup.sh first; screenshots in test-results/)
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseNotebook } from '../../src/format';
-import { startVSCode, REPO_ROOT, type VSCodeSession } from './harness';
+import { processTable, startVSCode, REPO_ROOT, type VSCodeSession } from './harness';
 import { E2E_NOTEBOOK, FIXTURES, INTERRUPT, INTERRUPT_NOTEBOOK, LIFECYCLE, LIFECYCLE_NOTEBOOK, RUN_ALL } from './scenarios';
 
 const VSIX = process.env.BMNB_E2E_VSIX ?? join(REPO_ROOT, `bmnb-${(JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version}.vsix`);
@@ -25,23 +25,9 @@ async function closeAll(vscode: VSCodeSession): Promise<void> {
 
 /** Pids of bmnb kernel processes running from the installed extension. */
 function kernelPids(): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      if (cmd.includes('bmnb.bmnb-') && cmd.includes('dist/kernel.js')) pids.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return pids;
-}
-
-async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
-  for (const end = Date.now() + ms; !check(); await new Promise((r) => setTimeout(r, 200))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-  }
+  return processTable()
+    .filter((p) => p.cmdline.includes('bmnb.bmnb-') && p.cmdline.includes('dist/kernel.js'))
+    .map((p) => p.pid);
 }
 
 describe('bmnb in code-server', () => {
@@ -152,7 +138,7 @@ describe('bmnb in code-server', () => {
     await vscode.screenshot('kernel-died');
     assert.equal(kernelPids().length, 1, 'one kernel for the open notebook');
     await closeAll(vscode);
-    await until('the kernel to end when its notebook closed', () => kernelPids().length === 0);
+    await vscode.waitFor('the kernel to end when its notebook closed', async () => kernelPids().length === 0, { timeoutMs: 15_000 });
   });
 
   test('Select Backend lists every backend with why it is (not) available; choosing one restarts the kernel on it', async () => {
@@ -160,10 +146,10 @@ describe('bmnb in code-server', () => {
     await vscode.openFile(LIFECYCLE_NOTEBOOK);
     await vscode.waitForKernel(KERNEL_LABEL, { select: true });
     await vscode.runCommand('Big Model Notebooks: Select Backend');
-    let rows: { label: string; ariaLabel: string }[] = [];
-    for (const end = Date.now() + 30_000; rows.length < 6 && Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
-      rows = await vscode.quickInputRows();
-    }
+    const rows = await vscode.waitFor('the backend list', async () => {
+      const r = await vscode.quickInputRows();
+      return r.length >= 6 ? r : undefined;
+    });
     const text = rows.map((r) => r.ariaLabel).join('\n');
     assert.match(text, /wasm.*available/);
     assert.match(text, /tensorflow-gpu.*not available.*tfjs-node-gpu is not installed/);
@@ -171,10 +157,10 @@ describe('bmnb in code-server', () => {
     await vscode.setCellSource(2, '"a new kernel answers"');
     await vscode.runCommand('Notebook: Execute Cell');
     await vscode.waitForOutputText(LIFECYCLE.after);
-    let status = '';
-    for (const end = Date.now() + 15_000; !/cpu · \d+ tensors/.test(status) && Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
-      status = await vscode.page.evaluate<string>(`document.querySelector('.statusbar')?.innerText ?? ''`);
-    }
+    const status = await vscode.waitFor('the status bar to show the cpu backend', async () => {
+      const text = await vscode.page.evaluate<string>(`document.querySelector('.statusbar')?.innerText ?? ''`);
+      return /cpu · \d+ tensors/.test(text) ? text : undefined;
+    }, { timeoutMs: 15_000 });
     assert.match(status, /cpu · \d+ tensors/);
     await vscode.screenshot('backend-cpu');
   });
@@ -184,11 +170,12 @@ describe('bmnb in code-server', () => {
     await vscode.openFile('broken.bmnb').catch(() => undefined); // the editor fails to open: that is the point
     // The editor area says only "could not be opened"; our message is in the notifications.
     await vscode.runCommand('Notifications: Show Notifications');
-    let notes = '';
-    for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
-      notes = await vscode.page.evaluate<string>(`[...document.querySelectorAll('.notifications-center, .notifications-toasts')].map((e) => e.innerText).join('\\n')`);
-      if (notes.includes('missing required field')) break;
-    }
+    const notes = await vscode
+      .waitFor('our notification', async () => {
+        const text = await vscode.page.evaluate<string>(`[...document.querySelectorAll('.notifications-center, .notifications-toasts')].map((e) => e.innerText).join('\\n')`);
+        return text.includes('missing required field') ? text : undefined;
+      }, { timeoutMs: 30_000, quiet: true })
+      .catch(() => '');
     const shown = notes.includes('cannot be opened') && notes.includes('$.cells[0]: missing required field "source"');
     await vscode.screenshot('malformed');
     assert.ok(shown, `the error names $.cells[0] and the missing field: ${JSON.stringify(notes)}`);
