@@ -1,3 +1,4 @@
 export * from './messages';
 export * from './payloads';
 export * from './mime';
+export * from './outputs';
