@@ -121,6 +121,7 @@ export async function runNotebook(options: RunOptions): Promise<number> {
         printedSince = true;
       };
       const collector = new OutputCollector();
+      const live = new Map<string, { printed: number; last: string }>();
       const executionId = newExecutionId();
       let timedOut = false;
       let timer: NodeJS.Timeout | undefined;
@@ -150,11 +151,24 @@ export async function runNotebook(options: RunOptions): Promise<number> {
               (name === 'stdout' ? stdout : stderr).write(text);
               collector.stream(name, text);
             },
-            onDisplay: ({ items }) => {
-              breakLine();
+            onDisplay: ({ items, displayId, update }) => {
               const text = items.find((it) => it.mime === MIME.text)?.data;
+              collector.display(items, displayId, update);
+              if (displayId) {
+                // A live output (training curves): print each line as it becomes final (finished
+                // epochs); its last line, the progress line, is printed once the cell ends.
+                const lines = typeof text === 'string' ? text.split('\n') : [];
+                const printed = live.get(displayId)?.printed ?? 0;
+                const done = lines.slice(printed, -1);
+                if (done.length) {
+                  breakLine();
+                  stdout.write(`${done.join('\n')}\n`);
+                }
+                live.set(displayId, { printed: printed + done.length, last: lines[lines.length - 1] ?? '' });
+                return;
+              }
+              breakLine();
               if (typeof text === 'string') stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-              collector.display(items);
             },
           },
         );
@@ -166,6 +180,10 @@ export async function runNotebook(options: RunOptions): Promise<number> {
         clearTimeout(killTimer);
       }
 
+      for (const { last } of live.values()) {
+        breakLine();
+        stdout.write(`${last}\n`);
+      }
       const durationMs = result?.durationMs ?? Date.now() - started;
       if (result?.result) {
         breakLine();

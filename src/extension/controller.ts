@@ -66,6 +66,28 @@ class StreamWriter {
     return this.enqueue(() => this.execution.appendOutput(output));
   }
 
+  private readonly live = new Map<string, vscode.NotebookCellOutput>();
+  private readonly pendingLive = new Map<string, OutputItemPayload[]>();
+
+  /** A display: appended, or for a live output (training curves) seen before, its items replaced in place. */
+  display(items: OutputItemPayload[], displayId?: string, update?: boolean): Thenable<void> {
+    const existing = displayId ? this.live.get(displayId) : undefined;
+    if (existing && displayId && update) {
+      // Updates that arrive while an edit is in flight collapse into the latest one.
+      const queued = this.pendingLive.has(displayId);
+      this.pendingLive.set(displayId, items);
+      if (queued) return this.chain;
+      return this.enqueue(() => {
+        const latest = this.pendingLive.get(displayId) ?? items;
+        this.pendingLive.delete(displayId);
+        return this.execution.replaceOutputItems(toOutput(latest).items, existing);
+      });
+    }
+    const output = toOutput(items);
+    if (displayId) this.live.set(displayId, output);
+    return this.append(output);
+  }
+
   flush(): Thenable<void> {
     return this.chain;
   }
@@ -225,7 +247,7 @@ export class BmnbController implements vscode.Disposable {
         { cellId: String((cell.metadata?.bmnb as { id?: string } | undefined)?.id ?? cell.document.uri.fragment), cellLabel: label, language, source: cell.document.getText() },
         {
           onStream: ({ name, text }) => writer.write(name, text),
-          onDisplay: ({ items }) => void writer.append(toOutput(items)),
+          onDisplay: ({ items, displayId, update }) => void writer.display(items, displayId, update),
         },
       );
       execution.executionOrder = result.order;

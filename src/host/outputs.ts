@@ -36,8 +36,18 @@ export class OutputCollector {
     else this.outputs.push({ items: [{ mime, data: applyCarriageReturns(text) }] });
   }
 
-  display(items: OutputItemPayload[]): void {
-    this.outputs.push({ items });
+  private readonly live = new Map<string, CollectedOutput>();
+
+  /** One more output; with a displayId seen before and `update`, new items for that output instead. */
+  display(items: OutputItemPayload[], displayId?: string, update?: boolean): void {
+    const existing = displayId ? this.live.get(displayId) : undefined;
+    if (existing && update) {
+      existing.items = items;
+      return;
+    }
+    const output = { items };
+    this.outputs.push(output);
+    if (displayId) this.live.set(displayId, output);
   }
 
   error(error: ErrorPayload): void {

@@ -1,44 +1,95 @@
 /**
- * Values to output payloads. For now every value becomes `text/plain`; rich forms (tensors,
- * models, training curves) come with the renderers.
+ * Values to output payloads: a tensor, a model, a training History or a chart get their rich
+ * payload (see src/protocol/outputs.ts) followed by text/plain; anything else is text. Also the
+ * `display` function of cells, with its chart methods.
  */
 import { inspect } from 'node:util';
-import type { OutputItemPayload } from '../protocol';
+import type { ChartPayload, OutputItemPayload } from '../protocol';
 import { MIME } from '../protocol';
+import type { Tfjs } from './backends';
+import { buildTensorOutput, isTensor } from './outputs/tensor';
+import { buildModelSummary, isModel, modelSummaryText } from './outputs/model';
+import { historyPayload, isHistory, trainingText } from './outputs/training';
+import { barChart, chartText, confusionChart, heatmapChart, histogramChart, lineChart, scatterChart } from './outputs/charts';
 
-interface TensorLike {
-  dtype: string;
-  shape: number[];
-  isDisposed: boolean;
-  toString(verbose?: boolean): string;
+/** A chart built by the display API: shown as a chart, not as the object it is. */
+const CHART = Symbol.for('bmnb.chart');
+interface ChartValue {
+  [CHART]: ChartPayload;
+}
+function isChartValue(value: unknown): value is ChartValue {
+  return typeof value === 'object' && value !== null && CHART in value;
 }
 
-function isTensor(value: unknown): value is TensorLike {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as TensorLike).dtype === 'string' &&
-    Array.isArray((value as TensorLike).shape) &&
-    typeof (value as { dataId?: unknown }).dataId === 'object'
-  );
+/** The backend a tensor's data lives on (the engine's own bookkeeping; falls back to the current backend). */
+function backendOf(tf: Tfjs, tensor: { dataId: object }): string {
+  const engine = tf.engine() as unknown as { state: { tensorInfo?: WeakMap<object, { backend?: object }> }; registry: Record<string, object> };
+  const backend = engine.state.tensorInfo?.get(tensor.dataId)?.backend;
+  if (backend) for (const [name, b] of Object.entries(engine.registry)) if (b === backend) return name;
+  return tf.getBackend() ?? 'unknown';
 }
 
-/** The text a person sees for a value (a tensor's own formatting, otherwise Node's inspect). */
+/** The text a person sees for a plain value (Node's inspect). */
 export function toText(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (isTensor(value)) {
-    if (value.isDisposed) return `Tensor (disposed) dtype=${value.dtype} shape=[${value.shape.join(', ')}]`;
-    try {
-      return value.toString(true);
-    } catch {
-      // GPU tensors cannot always be read synchronously.
-      return `Tensor ${value.dtype} [${value.shape.join(', ')}]`;
-    }
-  }
   return inspect(value, { depth: 4, maxArrayLength: 100, maxStringLength: 10_000, breakLength: 100 });
 }
 
-/** The output items for a value. */
-export function toOutput(value: unknown): OutputItemPayload[] {
-  return [{ mime: MIME.text, data: toText(value) }];
+export class Outputs {
+  constructor(private readonly tf: Tfjs) {}
+
+  /** The output items for a value, richest first, text/plain last. */
+  toOutput(value: unknown, name?: string): OutputItemPayload[] {
+    if (isTensor(value)) {
+      const { payload, text } = buildTensorOutput(value, value.isDisposed ? this.tf.getBackend() : backendOf(this.tf, value), name);
+      return [
+        { mime: MIME.tensor, data: payload },
+        { mime: MIME.text, data: text },
+      ];
+    }
+    if (isModel(value)) {
+      const payload = buildModelSummary(value);
+      return [
+        { mime: MIME.modelSummary, data: payload },
+        { mime: MIME.text, data: modelSummaryText(payload) },
+      ];
+    }
+    if (isHistory(value)) {
+      const payload = historyPayload(value);
+      return [
+        { mime: MIME.training, data: payload },
+        { mime: MIME.text, data: trainingText(payload) },
+      ];
+    }
+    if (isChartValue(value)) {
+      const payload = value[CHART];
+      return [
+        { mime: MIME.chart, data: payload },
+        { mime: MIME.text, data: chartText(payload) },
+      ];
+    }
+    return [{ mime: MIME.text, data: toText(value) }];
+  }
+}
+
+export type DisplayFunction = ((value: unknown) => void) & {
+  line: (...args: Parameters<typeof lineChart>) => void;
+  scatter: (...args: Parameters<typeof scatterChart>) => void;
+  bar: (...args: Parameters<typeof barChart>) => void;
+  histogram: (...args: Parameters<typeof histogramChart>) => void;
+  heatmap: (...args: Parameters<typeof heatmapChart>) => void;
+  confusionMatrix: (...args: Parameters<typeof confusionChart>) => void;
+};
+
+/** The `display` of cells: `display(value)` shows one more output; its methods draw charts. */
+export function makeDisplay(show: (value: unknown) => void): DisplayFunction {
+  const chart = (payload: ChartPayload) => show({ [CHART]: payload } satisfies ChartValue);
+  const display = ((value: unknown) => show(value)) as DisplayFunction;
+  display.line = (...args) => chart(lineChart(...args));
+  display.scatter = (...args) => chart(scatterChart(...args));
+  display.bar = (...args) => chart(barChart(...args));
+  display.histogram = (...args) => chart(histogramChart(...args));
+  display.heatmap = (...args) => chart(heatmapChart(...args));
+  display.confusionMatrix = (...args) => chart(confusionChart(...args));
+  return display;
 }

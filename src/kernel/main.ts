@@ -134,7 +134,8 @@ connection.onRequest(InitializeRequest.type, async (params: InitializeParams) =>
       tf: loaded.tf,
       notebookDir: params.notebookDir,
       kernelFiles: [__filename],
-      display: (executionId, items) => void connection.sendNotification(DisplayNotification.type, { executionId, items }),
+      display: (executionId, items, displayId, update) =>
+        void connection.sendNotification(DisplayNotification.type, { executionId, items, ...(displayId ? { displayId, update: !!update } : {}) }),
       executing: (on) => watcher.setExecuting(on),
       training: (delta) => watcher.setTraining(delta),
     });

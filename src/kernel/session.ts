@@ -9,16 +9,20 @@ import type { Tfjs } from './backends';
 import { transpileCell, HOOKS } from './transpile';
 import { CellRegistry, formatError } from './stack';
 import { ModuleLoader } from './modules';
-import { toOutput } from './display';
+import { makeDisplay, Outputs, type DisplayFunction } from './display';
 import { hookTraining, InterruptError } from './training';
+import { hookSummary } from './summary';
 
 export interface SessionOptions {
   tf: Tfjs;
   notebookDir: string;
   /** Files of the kernel itself, left out of stack traces. */
   kernelFiles: string[];
-  /** Sends one more output of the running cell (from `display(value)`). */
-  display(executionId: string, items: OutputItemPayload[]): void;
+  /**
+   * Sends one more output of the running cell (from `display(value)`), or, with a displayId
+   * already sent, new items for that output (live training curves).
+   */
+  display(executionId: string, items: OutputItemPayload[], displayId?: string, update?: boolean): void;
   /** Called with true when user code starts running and false when it stops. */
   executing(on: boolean): void;
   /** Called with +1/-1 when a `fit` starts or ends. */
@@ -34,7 +38,7 @@ interface Execution {
 }
 
 /** What cells can reach beyond their own bindings: `require`, `display`, `__dirname`. */
-function makeBuiltins(loader: ModuleLoader, notebookDir: string, display: (value: unknown) => void): object {
+function makeBuiltins(loader: ModuleLoader, notebookDir: string, display: DisplayFunction): object {
   const builtins = Object.create(null) as Record<string, unknown>;
   builtins.require = loader.require;
   builtins.display = display;
@@ -54,13 +58,22 @@ export class Session {
   private trainingDepth = 0;
   /** Executions wait for the one before them. */
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly outputs: Outputs;
+  private liveOutputs = 0;
 
   constructor(private readonly options: SessionOptions) {
     this.tf = options.tf;
-    const helpers = { display: (value: unknown) => this.display(value) };
+    this.outputs = new Outputs(options.tf);
+    const helpers = { display: makeDisplay((value) => this.display(value)) };
     this.loader = new ModuleLoader({ notebookDir: options.notebookDir, tf: options.tf, helpers });
     this.scope = Object.create(makeBuiltins(this.loader, options.notebookDir, helpers.display)) as Record<string, unknown>;
+    hookSummary(options.tf, (model) => {
+      if (!this.current) return false;
+      this.display(model);
+      return true;
+    });
     hookTraining(options.tf, {
+      live: () => this.liveOutput(),
       interrupted: () => this.current?.interrupted ?? false,
       training: (delta) => {
         this.trainingDepth += delta;
@@ -77,7 +90,22 @@ export class Session {
   /** `display(value)` in a cell: one more output now. */
   display(value: unknown): void {
     const id = this.current?.id;
-    if (id) this.options.display(id, toOutput(value));
+    if (id) this.options.display(id, this.outputs.toOutput(value));
+  }
+
+  /**
+   * An output of the running cell that changes in place (training curves): `show` appends it the
+   * first time and replaces its items after. Undefined when no cell is running.
+   */
+  liveOutput(): ((items: OutputItemPayload[]) => void) | undefined {
+    const id = this.current?.id;
+    if (!id) return undefined;
+    const displayId = `${id}/live-${++this.liveOutputs}`;
+    let sent = false;
+    return (items) => {
+      this.options.display(id, items, displayId, sent);
+      sent = true;
+    };
   }
 
   /** Runs a cell after the ones already queued. */
@@ -155,7 +183,7 @@ export class Session {
       try {
         const value = await Promise.race([cellPromise, interruptSignal]);
         if (exec.interrupted) throw new InterruptError();
-        return done({ status: 'ok', result: value === undefined ? undefined : toOutput(value) });
+        return done({ status: 'ok', result: value === undefined ? undefined : this.outputs.toOutput(value) });
       } catch (err) {
         if (exec.interrupted || err instanceof InterruptError) {
           const e = err instanceof InterruptError ? err : new InterruptError();

@@ -115,9 +115,15 @@ export interface DisplayParams {
   executionId: string;
   /** One output: the same value in several MIME types, richest first, text/plain last. */
   items: OutputItemPayload[];
+  /**
+   * Names an output that changes while the cell runs (live training curves). The first
+   * notification with an id appends the output; later ones with `update: true` replace its items.
+   */
+  displayId?: string;
+  update?: boolean;
 }
 
-/** A `display(value)` call in a cell: one more output for the running cell. */
+/** A `display(value)` call in a cell (or a live output): one more output for the running cell, or new items for one it already has. */
 export namespace DisplayNotification {
   export const method = 'session/display' as const;
   export const type = new NotificationType<DisplayParams>(method);
