@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { KernelClient, type KernelOptions } from '../../src/host/kernelClient';
-import type { ExecuteResult, StreamParams } from '../../src/protocol';
+import type { DisplayParams, ExecuteResult, StreamParams } from '../../src/protocol';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const KERNEL_PATH = join(ROOT, 'dist', 'kernel.js');
@@ -27,6 +27,8 @@ export interface CellRun extends ExecuteResult {
   streams: (StreamParams & { at: number })[];
   /** text/plain of each display(value) call, in order. */
   displays: string[];
+  /** Every display notification, in order (live outputs send several with one displayId). */
+  displayParams: DisplayParams[];
   stdout: string;
   stderr: string;
   /** text/plain of the result, if any. */
@@ -39,12 +41,16 @@ let cellCount = 0;
 export async function run(kernel: KernelClient, source: string, language: 'typescript' | 'javascript' = 'typescript', label?: string): Promise<CellRun> {
   const streams: CellRun['streams'] = [];
   const displays: string[] = [];
+  const displayParams: DisplayParams[] = [];
   const n = ++cellCount;
   const result = await kernel.execute(
     { cellId: `c${n}`, cellLabel: label ?? `cell ${n}`, language, source },
     {
       onStream: (s) => streams.push({ ...s, at: Date.now() }),
-      onDisplay: (d) => displays.push(String(d.items.find((i) => i.mime === 'text/plain')?.data)),
+      onDisplay: (d) => {
+        displayParams.push(d);
+        displays.push(String(d.items.find((i) => i.mime === 'text/plain')?.data));
+      },
     },
   );
   const text = result.result?.find((i) => i.mime === 'text/plain')?.data as string | undefined;
@@ -52,6 +58,7 @@ export async function run(kernel: KernelClient, source: string, language: 'types
     ...result,
     streams,
     displays,
+    displayParams,
     stdout: streams.filter((s) => s.name === 'stdout').map((s) => s.text).join(''),
     stderr: streams.filter((s) => s.name === 'stderr').map((s) => s.text).join(''),
     text,

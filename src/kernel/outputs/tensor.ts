@@ -323,14 +323,14 @@ function tensorText(t: TensorLike, head: string, bytes: number, backend: string,
       (stats.inf ? ` · Inf ${stats.inf}` : '')
     : '';
   // tfjs formats every value to size its columns: fine for small tensors, seconds for millions.
+  let body = '';
   if (t.size <= 10_000) {
-    let body: string;
     try {
-      body = t.toString();
+      body = t.toString().replace(/^Tensor\n/, '');
     } catch {
-      body = head;
+      // GPU tensors cannot always be read synchronously.
     }
-    return t.size > 1 && stats ? `${body}\n${header}\n${statsLine}` : body;
   }
-  return [header, statsLine].filter(Boolean).join('\n');
+  if (t.size <= 1 && body) return `${header}\n${body}`;
+  return [header, statsLine, body].filter(Boolean).join('\n');
 }
