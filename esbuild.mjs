@@ -1,5 +1,5 @@
 // One build for every bundle (see DESIGN.md): the kernel, the CLI and the extension (Node,
-// CommonJS); the renderers (browser ESM) join this list with the renderers issue.
+// CommonJS); the notebook renderers (browser ESM, loaded by VS Code's notebook webview).
 import { build } from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -24,6 +24,20 @@ const bundles = [
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...runtimeExternal, 'vscode'] },
 ];
+
+/** The notebook renderers: one browser ESM bundle each, with the Chart.js parts they register. */
+const renderer = (name) => ({
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: 'es2022',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  entryPoints: [`src/renderers/${name}/index.ts`],
+  outfile: `dist/renderers/${name}.js`,
+});
+bundles.push(...['tensor', 'model', 'training', 'chart'].map(renderer));
 
 if (process.argv.includes('--tests')) {
   // The @vscode/test-electron suite, run inside VS Code's extension host.

@@ -94,6 +94,14 @@ export function axis(theme: Theme, spec: AxisSpec): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Chart.js's option types do not compose well with the spread, per-axis objects built here;
+ * this is the one place they are cast (the browser tests check the options that matter).
+ */
+export function chartOptions<T extends ChartType>(options: unknown): ChartOptions<T> {
+  return options as ChartOptions<T>;
+}
+
 export class ChartFigure<T extends ChartType = ChartType> {
   readonly element: HTMLDivElement;
   readonly canvas: HTMLCanvasElement;
@@ -101,8 +109,10 @@ export class ChartFigure<T extends ChartType = ChartType> {
   readonly table = new DataTableDetails();
   private readonly titleEl: HTMLDivElement;
   private readonly stopTheme: () => void;
+  private destroyed = false;
 
-  constructor(readonly spec: FigureSpec<T>) {
+  /** Appends the figure to `parent` (attached first, so Chart.js measures its real size), then draws. */
+  constructor(readonly spec: FigureSpec<T>, parent: HTMLElement) {
     this.canvas = h('canvas', { attrs: { role: 'img', 'aria-label': spec.ariaLabel } });
     this.canvas.textContent = spec.ariaLabel; // fallback content for browsers without canvas
     const frame = h('div', { class: 'bmnb-canvas' }, [this.canvas]);
@@ -110,6 +120,7 @@ export class ChartFigure<T extends ChartType = ChartType> {
     this.titleEl = h('div', { class: 'bmnb-chart-title', text: spec.title ?? '' });
     this.titleEl.hidden = !spec.title;
     this.element = h('div', { class: 'bmnb-chart', attrs: { 'data-series': String(spec.series) } }, [this.titleEl, frame, this.table.element]);
+    parent.appendChild(this.element);
     const theme = readTheme();
     spec.colorize?.(spec.data, theme);
     this.chart = new Chart(this.canvas, { type: spec.type, data: spec.data, options: spec.options(theme), plugins: spec.plugins });
@@ -138,6 +149,8 @@ export class ChartFigure<T extends ChartType = ChartType> {
   }
 
   destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
     this.stopTheme();
     this.chart.destroy();
   }

@@ -1,6 +1,6 @@
 /** Histograms (equal-width bins) as a Chart.js bar chart with touching bars, plus their data table. */
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip } from 'chart.js';
-import { axis, baseOptions, ChartFigure } from './chart';
+import { axis, baseOptions, ChartFigure, chartOptions } from './chart';
 import { formatValue, thousands } from './format';
 import { withAlpha } from './theme';
 
@@ -22,7 +22,7 @@ export function binLabel(edges: number[], i: number): string {
   return `[${formatValue(edges[i])}, ${formatValue(edges[i + 1])}${last ? ']' : ')'}`;
 }
 
-export function histogramFigure(spec: HistogramSpec): ChartFigure<'bar'> {
+export function histogramFigure(spec: HistogramSpec, parent: HTMLElement): ChartFigure<'bar'> {
   const { edges, series } = spec;
   const bins = Math.max(0, edges.length - 1);
   const centers = Array.from({ length: bins }, (_, i) => formatValue(Number(((edges[i] + edges[i + 1]) / 2).toPrecision(3))));
@@ -46,7 +46,7 @@ export function histogramFigure(spec: HistogramSpec): ChartFigure<'bar'> {
         ds.borderColor = color;
       });
     },
-    options: (theme) => ({
+    options: (theme) => chartOptions<'bar'>({
       ...baseOptions(theme, series.length > 1),
       scales: {
         x: axis(theme, { type: 'category', title: spec.xLabel ?? 'value', grid: false }),
@@ -56,11 +56,11 @@ export function histogramFigure(spec: HistogramSpec): ChartFigure<'bar'> {
         ...baseOptions(theme, series.length > 1).plugins,
         tooltip: {
           ...baseOptions(theme).plugins?.tooltip,
-          callbacks: { title: (items) => (items[0] ? binLabel(edges, items[0].dataIndex) : '') },
+          callbacks: { title: (items: { dataIndex: number }[]) => (items[0] ? binLabel(edges, items[0].dataIndex) : '') },
         },
       },
-    }) as never,
-  });
+    }),
+  }, parent);
   figure.table.set(['bin', ...series.map((s) => s.name)], () =>
     Array.from({ length: bins }, (_, i) => [binLabel(edges, i), ...series.map((s) => thousands(s.counts[i] ?? 0))]),
   );
