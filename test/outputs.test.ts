@@ -42,6 +42,12 @@ describe('rich outputs', () => {
     assert.match(r.text!, /^Tensor float32 \[2, 2\] · 16\.00 B · wasm\nmin 1 · max 3 · mean 2 · std 1 · NaN 1 · Inf 1/);
   });
 
+  test('console.log of a tensor, and tensors inside other values, print as tensors rather than their fields', async () => {
+    const r = await run(kernel, 'console.log(tf.tensor1d([1, 2]));\n[tf.zeros([2]), tf.zeros([100, 100])]');
+    assert.equal(r.stdout, 'Tensor float32 [2] [1, 2]\n');
+    assert.equal(r.text, '[ Tensor float32 [2] [0, 0], Tensor float32 [100, 100] · 39.06 KB ]');
+  });
+
   test('a model as the last value, and model.summary(), draw the summary; a printFn of the user\'s own still gets text', async () => {
     await run(kernel, tinyModel);
     const asValue = await run(kernel, 'model');

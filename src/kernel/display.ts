@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import type { ChartPayload, OutputItemPayload } from '../protocol';
 import { MIME } from '../protocol';
 import type { Tfjs } from './backends';
-import { buildTensorOutput, isTensor } from './outputs/tensor';
+import { buildTensorOutput, isTensor, tensorInspectText } from './outputs/tensor';
 import { buildModelSummary, isModel, modelSummaryText } from './outputs/model';
 import { historyPayload, isHistory, trainingText } from './outputs/training';
 import { barChart, chartText, confusionChart, heatmapChart, histogramChart, lineChart, scatterChart } from './outputs/charts';
@@ -36,7 +36,15 @@ export function toText(value: unknown): string {
 }
 
 export class Outputs {
-  constructor(private readonly tf: Tfjs) {}
+  constructor(private readonly tf: Tfjs) {
+    // console.log(tensor) and tensors inside arrays and objects print as tensors, not as their fields.
+    Object.defineProperty(tf.Tensor.prototype, inspect.custom, {
+      configurable: true,
+      value(this: Parameters<typeof tensorInspectText>[0]) {
+        return tensorInspectText(this);
+      },
+    });
+  }
 
   /** The output items for a value, richest first, text/plain last. */
   toOutput(value: unknown, name?: string): OutputItemPayload[] {

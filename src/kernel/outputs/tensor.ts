@@ -48,54 +48,61 @@ export function jsonNumber(v: number): JsonNumber {
   return v;
 }
 
-/** Statistics of the finite values, and counts of zeros, NaN and ±Infinity. */
+/**
+ * Statistics of the finite values, and counts of zeros, NaN and ±Infinity, in one pass. The sums
+ * are taken around the first finite value (a shifted variance), which keeps them exact enough
+ * where a plain sum of squares would cancel.
+ */
 export function computeStats(values: ArrayLike<number>): TensorStats {
+  const n = values.length;
+  let k = NaN;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (v - v === 0) {
+      k = v;
+      break;
+    }
+  }
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
+  let sq = 0;
   let finite = 0;
   let zeros = 0;
   let nan = 0;
   let inf = 0;
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; i < n; i++) {
     const v = values[i]!;
-    if (v !== v) {
-      nan++;
-      continue;
-    }
-    if (v === Infinity || v === -Infinity) {
-      inf++;
-      continue;
-    }
-    if (v === 0) zeros++;
-    if (v < min) min = v;
-    if (v > max) max = v;
-    sum += v;
-    finite++;
+    if (v - v === 0) {
+      // finite: NaN - NaN and Infinity - Infinity are NaN
+      if (v < min) min = v;
+      if (v > max) max = v;
+      const d = v - k;
+      sum += d;
+      sq += d * d;
+      if (v === 0) zeros++;
+      finite++;
+    } else if (v !== v) nan++;
+    else inf++;
   }
   if (finite === 0) return { min: null, max: null, mean: null, std: null, zeros, nan, inf };
-  const mean = sum / finite;
-  // A second pass for the variance: exact where sum-of-squares would cancel badly.
-  let sq = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (v === v && v !== Infinity && v !== -Infinity) sq += (v - mean) * (v - mean);
-  }
-  return { min, max, mean, std: Math.sqrt(sq / finite), zeros, nan, inf };
+  const meanShift = sum / finite;
+  return { min, max, mean: k + meanShift, std: Math.sqrt(Math.max(0, sq / finite - meanShift * meanShift)), zeros, nan, inf };
 }
 
 export function computeHistogram(values: ArrayLike<number>, min: number, max: number, bins = HISTOGRAM_BINS): TensorHistogram {
   if (min === max) return { edges: [min, max], counts: [countFinite(values)] };
-  const counts = new Array<number>(bins).fill(0);
+  const counts = new Float64Array(bins);
   const scale = bins / (max - min);
-  for (let i = 0; i < values.length; i++) {
+  const last = bins - 1;
+  for (let i = 0, n = values.length; i < n; i++) {
     const v = values[i]!;
     if (!(v >= min && v <= max)) continue; // NaN and ±Infinity fail this
-    const b = Math.min(bins - 1, Math.floor((v - min) * scale));
-    counts[b]!++;
+    const b = ((v - min) * scale) | 0;
+    counts[b > last ? last : b]!++;
   }
   const edges = Array.from({ length: bins + 1 }, (_, i) => min + ((max - min) * i) / bins);
-  return { edges, counts };
+  return { edges, counts: Array.from(counts) };
 }
 
 function countFinite(values: ArrayLike<number>): number {
@@ -333,4 +340,19 @@ function tensorText(t: TensorLike, head: string, bytes: number, backend: string,
   }
   if (t.size <= 1 && body) return `${header}\n${body}`;
   return [header, statsLine, body].filter(Boolean).join('\n');
+}
+
+/** How a tensor prints inside other values (`console.log(t)`, `[a, b]`): tfjs's own text when small, a header otherwise. */
+export function tensorInspectText(t: TensorLike): string {
+  const head = `Tensor ${t.dtype} [${t.shape.join(', ')}]`;
+  if (t.isDisposed) return `${head} (disposed)`;
+  if (t.size <= 100) {
+    try {
+      const body = t.toString().replace(/^Tensor\n/, '');
+      return body.includes('\n') ? `${head}\n${body}` : `${head} ${body.trim()}`;
+    } catch {
+      return head;
+    }
+  }
+  return `${head} · ${formatBytes(t.size * (BYTES_PER_ELEMENT[t.dtype] ?? 4))}`;
 }
