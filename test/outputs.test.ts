@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KernelClient } from '../src/host/kernelClient';
-import { MIME, type ChartPayload, type DisplayParams, type ModelSummaryPayload, type TensorPayload, type TrainingPayload } from '../src/protocol';
+import { MIME, type ChartPayload, type DisplayParams, type HeatmapChart, type ModelSummaryPayload, type TensorPayload, type TrainingPayload } from '../src/protocol';
 import { run, startKernel } from './helpers/kernel';
 
 const dataOf = <T>(items: { mime: string; data: unknown }[] | undefined, mime: string): T => items?.find((i) => i.mime === mime)?.data as T;
@@ -64,8 +64,9 @@ describe('rich outputs', () => {
   });
 
   test('fit gets one live output that updates in place while it runs and ends done, with per-batch and per-epoch curves', async () => {
-    const r = await run(kernel, 'const history = await model.fit(xs, ys, { epochs: 3, batchSize: 32, validationSplit: 0.2 });');
+    const r = await run(kernel, 'const history = await model.fit(xs, ys, { epochs: 3, batchSize: 32, validationSplit: 0.2 });\nhistory');
     assert.equal(r.status, 'ok');
+    assert.equal(r.result, undefined, 'the History the cell ends with is not drawn a second time');
     const live = liveOutputs(r.displayParams);
     assert.equal(live.size, 1, 'one output for the whole fit (Sequential.fit calling LayersModel.fit adds none)');
     const updates = [...live.values()][0]!;
@@ -123,7 +124,7 @@ describe('rich outputs', () => {
     const r = await run(kernel, "display.line({ loss: [3, 2, 1] }, { title: 'Loss' });\ndisplay.confusionMatrix([0, 1, 1], [0, 1, 0]);");
     const charts = r.displayParams.map((d) => dataOf<ChartPayload>(d.items, MIME.chart));
     assert.deepEqual(charts.map((c) => c.kind), ['line', 'confusion']);
-    assert.deepEqual((charts[1] as Extract<ChartPayload, { kind: 'confusion' }>).values, [
+    assert.deepEqual((charts[1] as HeatmapChart).values, [
       [1, 0],
       [1, 1],
     ]);

@@ -35,6 +35,8 @@ interface Execution {
   /** Rejects when the execution is interrupted (and no training is winding down). */
   interruptSignal: Promise<never>;
   rejectInterrupt(err: Error): void;
+  /** Histories whose curves this execution already showed live: not shown again as its value. */
+  shownHistories: WeakSet<object>;
 }
 
 /** What cells can reach beyond their own bindings: `require`, `display`, `__dirname`. */
@@ -79,6 +81,7 @@ export class Session {
         this.trainingDepth += delta;
         options.training(delta);
       },
+      shown: (history) => this.current?.shownHistories.add(history as object),
     });
   }
 
@@ -143,7 +146,7 @@ export class Session {
     let rejectInterrupt!: (err: Error) => void;
     const interruptSignal = new Promise<never>((_, reject) => (rejectInterrupt = reject));
     interruptSignal.catch(() => undefined);
-    const exec: Execution = { id: params.executionId, interrupted: false, interruptSignal, rejectInterrupt };
+    const exec: Execution = { id: params.executionId, interrupted: false, interruptSignal, rejectInterrupt, shownHistories: new WeakSet() };
     this.current = exec;
     const done = (partial: Omit<ExecuteResult, 'executionId' | 'order' | 'durationMs'>): ExecuteResult => ({
       executionId: params.executionId,
@@ -183,7 +186,8 @@ export class Session {
       try {
         const value = await Promise.race([cellPromise, interruptSignal]);
         if (exec.interrupted) throw new InterruptError();
-        return done({ status: 'ok', result: value === undefined ? undefined : this.outputs.toOutput(value) });
+        const shown = value === undefined || (typeof value === 'object' && value !== null && exec.shownHistories.has(value));
+        return done({ status: 'ok', result: shown ? undefined : this.outputs.toOutput(value) });
       } catch (err) {
         if (exec.interrupted || err instanceof InterruptError) {
           const e = err instanceof InterruptError ? err : new InterruptError();

@@ -27,6 +27,8 @@ export interface TrainingControl {
   interrupted(): boolean;
   /** Called when a fit starts (+1) and ends (-1). */
   training(delta: 1 | -1): void;
+  /** A fit whose curves were shown live returned this History. */
+  shown?(history: unknown): void;
 }
 
 type Callbacks = unknown;
@@ -125,6 +127,7 @@ export function hookTraining(tf: Tfjs, control: TrainingControl): void {
           );
         }
         if (record) record.status = 'done';
+        if (show) control.shown?.(history);
         return history;
       } catch (err) {
         if (record && record.status === 'running') record.status = err instanceof InterruptError ? 'stopped' : 'error';

@@ -6,7 +6,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
-import { MIME, type ChartPayload, type ModelSummaryPayload, type TensorPayload } from '../../protocol';
+import { MIME, type BarChart, type HeatmapChart, type HistogramChart, type LineChart, type ModelSummaryPayload, type TensorPayload } from '../../protocol';
 import { Outputs } from '../display';
 import { buildTensorOutput, PAYLOAD_BUDGET } from './tensor';
 import { buildModelSummary, modelSummaryText } from './model';
@@ -255,7 +255,7 @@ describe('training records', () => {
 
 describe('the chart API', () => {
   test('line charts: one series or several by name, x from 1 unless given', () => {
-    const c = lineChart({ loss: [3, 2, 1], val_loss: tf.tensor1d([4, 3, 2]) as never }, { title: 'Loss' }) as Extract<ChartPayload, { kind: 'line' | 'scatter' }>;
+    const c = lineChart({ loss: [3, 2, 1], val_loss: tf.tensor1d([4, 3, 2]) as never }, { title: 'Loss' }) as LineChart;
     assert.equal(c.kind, 'line');
     assert.deepEqual(c.series.map((s) => s.name), ['loss', 'val_loss']);
     assert.deepEqual(c.series[1]!.x, [1, 2, 3]);
@@ -266,14 +266,14 @@ describe('the chart API', () => {
   });
 
   test('scatter, bar and histogram', () => {
-    const s = scatterChart([1, 2, 3], [3, 1, 2]) as Extract<ChartPayload, { kind: 'scatter' }>;
+    const s = scatterChart([1, 2, 3], [3, 1, 2]) as LineChart;
     assert.deepEqual(s.series[0], { name: 'y', x: [1, 2, 3], y: [3, 1, 2] });
     assert.throws(() => scatterChart([1, 2], [1]), /2 x values and 1 y values/);
-    const b = barChart(['cat', 'dog'], { train: [5, 3], test: [2, 1] }) as Extract<ChartPayload, { kind: 'bar' }>;
+    const b = barChart(['cat', 'dog'], { train: [5, 3], test: [2, 1] }) as BarChart;
     assert.deepEqual(b.categories, ['cat', 'dog']);
     assert.equal(b.series.length, 2);
     assert.throws(() => barChart(['a'], [1, 2]), /1 categories but "y" has 2 values/);
-    const h = histogramChart({ a: [0, 1, 2, 3], b: [2, 3, 4, NaN] }, { bins: 4 }) as Extract<ChartPayload, { kind: 'histogram' }>;
+    const h = histogramChart({ a: [0, 1, 2, 3], b: [2, 3, 4, NaN] }, { bins: 4 }) as HistogramChart;
     assert.deepEqual(h.edges, [0, 1, 2, 3, 4]);
     assert.deepEqual(h.series.map((x) => x.counts), [
       [1, 1, 1, 1],
@@ -285,7 +285,7 @@ describe('the chart API', () => {
     const h = heatmapChart([
       [1, 2],
       [3, 4],
-    ], { rows: ['a', 'b'] }) as Extract<ChartPayload, { kind: 'heatmap' }>;
+    ], { rows: ['a', 'b'] }) as HeatmapChart;
     assert.deepEqual(h.cols, ['0', '1']);
     assert.throws(() => heatmapChart([[1, 2], [3]]), /same length/);
     const labels = tf.tensor1d([0, 1, 2, 2, 1], 'int32');
@@ -296,7 +296,7 @@ describe('the chart API', () => {
       [0.1, 0.8, 0.1],
       [0.3, 0.6, 0.1],
     ]);
-    const c = confusionChart(labels as never, probs as never, { classes: ['zero', 'one', 'two'] }) as Extract<ChartPayload, { kind: 'confusion' }>;
+    const c = confusionChart(labels as never, probs as never, { classes: ['zero', 'one', 'two'] }) as HeatmapChart;
     assert.deepEqual(c.values, [
       [1, 0, 0],
       [0, 2, 0],
