@@ -64,8 +64,8 @@ function lineFigure(p: LineChart, parent: HTMLElement): ChartFigure<'line'> {
         }),
       options: (theme) =>
         chartOptions<'line'>({
-          ...baseOptions(theme),
-          parsing: false,
+          // Parsed (no `parsing: false`): Chart.js would then assume x sorted, which scatter data is not.
+          ...baseOptions(theme, true, scatter),
           interaction: scatter ? { mode: 'nearest', intersect: true } : { mode: 'nearest', axis: 'x', intersect: false },
           scales: { x: axis(theme, { title: p.xLabel }), y: axis(theme, { title: p.yLabel }) },
         }),
@@ -146,7 +146,8 @@ function heatmapFigure(p: HeatmapChart, parent: HTMLElement): ChartFigure<'matri
   );
   if (confusion) min = Math.min(0, min);
   const span = max > min ? max - min : 1;
-  const level = (v: number): number => (Number.isFinite(v) ? (v - min) / span : 0);
+  // Confusion matrices use a square-root scale so that the off-diagonal mistakes stay visible.
+  const level = (v: number): number => (Number.isFinite(v) ? (confusion ? Math.sqrt((v - min) / span) : (v - min) / span) : 0);
   const labeled = rows.length <= LABELED_MATRIX_MAX && cols.length <= LABELED_MATRIX_MAX;
   const cellText = (v: number): string => (Number.isFinite(v) ? (confusion ? thousands(v) : formatValue(Number(v.toPrecision(3)))) : String(v));
   let theme: Theme = readTheme();
@@ -211,7 +212,7 @@ function heatmapFigure(p: HeatmapChart, parent: HTMLElement): ChartFigure<'matri
           ...baseOptions(t, false),
           scales: {
             x: axis(t, { type: 'category', labels: cols, offset: true, grid: false, title: colTitle }),
-            y: axis(t, { type: 'category', labels: rows, offset: true, grid: false, title: rowTitle }),
+            y: axis(t, { type: 'category', labels: rows, offset: true, grid: false, title: rowTitle, reverse: false }), // first row on top (the matrix controller's default is reversed)
           },
           plugins: {
             ...baseOptions(t, false).plugins,

@@ -36,7 +36,7 @@ export function lineWidth(theme: Theme, base: number): number {
 }
 
 /** Options every chart shares: no animation, theme colors and fonts on text, legend and tooltip. */
-export function baseOptions(theme: Theme, legend = true): ChartOptions {
+export function baseOptions(theme: Theme, legend = true, pointStyleLegend = false): ChartOptions {
   const font = { family: theme.fontFamily, size: chartFontSize(theme) };
   return {
     animation: false,
@@ -46,7 +46,7 @@ export function baseOptions(theme: Theme, legend = true): ChartOptions {
     borderColor: theme.grid,
     font,
     plugins: {
-      legend: { display: legend, labels: { color: theme.foreground, font, boxWidth: 12, boxHeight: 12 } },
+      legend: { display: legend, labels: { color: theme.foreground, font, boxWidth: 12, boxHeight: pointStyleLegend ? 8 : 12, usePointStyle: pointStyleLegend } },
       tooltip: {
         backgroundColor: withAlpha(theme.background, 0.95),
         titleColor: theme.foreground,
@@ -73,6 +73,8 @@ export interface AxisSpec {
   /** Tick formatter. */
   tick?: (value: number | string, index: number) => string;
   stepSize?: number;
+  /** Largest tick label rotation in degrees (Chart.js default 50). */
+  maxRotation?: number;
 }
 
 /** A cartesian axis with theme colors (`chart.options.scales.x.ticks.color` is the foreground). */
@@ -81,6 +83,7 @@ export function axis(theme: Theme, spec: AxisSpec): Record<string, unknown> {
   const ticks: Record<string, unknown> = { color: theme.foreground, font };
   if (spec.tick) ticks.callback = spec.tick;
   if (spec.stepSize !== undefined) ticks.stepSize = spec.stepSize;
+  if (spec.maxRotation !== undefined) ticks.maxRotation = spec.maxRotation;
   const out: Record<string, unknown> = {
     type: spec.type ?? 'linear',
     title: { display: !!spec.title, text: spec.title ?? '', color: theme.foreground, font },
@@ -114,7 +117,6 @@ export class ChartFigure<T extends ChartType = ChartType> {
   /** Appends the figure to `parent` (attached first, so Chart.js measures its real size), then draws. */
   constructor(readonly spec: FigureSpec<T>, parent: HTMLElement) {
     this.canvas = h('canvas', { attrs: { role: 'img', 'aria-label': spec.ariaLabel } });
-    this.canvas.textContent = spec.ariaLabel; // fallback content for browsers without canvas
     const frame = h('div', { class: 'bmnb-canvas' }, [this.canvas]);
     frame.style.height = `${spec.height}px`;
     this.titleEl = h('div', { class: 'bmnb-chart-title', text: spec.title ?? '' });
@@ -133,8 +135,7 @@ export class ChartFigure<T extends ChartType = ChartType> {
   }
 
   setAriaLabel(label: string): void {
-    this.canvas.setAttribute('aria-label', label);
-    this.canvas.textContent = label;
+    if (this.canvas.getAttribute('aria-label') !== label) this.canvas.setAttribute('aria-label', label);
   }
 
   setSeriesCount(n: number): void {

@@ -49,7 +49,7 @@ export function histogramFigure(spec: HistogramSpec, parent: HTMLElement): Chart
     options: (theme) => chartOptions<'bar'>({
       ...baseOptions(theme, series.length > 1),
       scales: {
-        x: axis(theme, { type: 'category', title: spec.xLabel ?? 'value', grid: false }),
+        x: axis(theme, { type: 'category', title: spec.xLabel ?? 'value', grid: false, maxRotation: 0 }),
         y: axis(theme, { title: spec.yLabel ?? 'count', beginAtZero: true }),
       },
       plugins: {

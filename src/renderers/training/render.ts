@@ -96,7 +96,7 @@ class MetricChart {
         },
         options: (theme) =>
           chartOptions<'line'>({
-            ...baseOptions(theme),
+            ...baseOptions(theme, true, true),
             parsing: false,
             normalized: true,
             interaction: { mode: 'nearest', axis: 'x', intersect: false },
@@ -128,7 +128,7 @@ class MetricChart {
         bmnbKind: s.kind,
         pointRadius: s.kind === 'batch' ? 0 : 3,
         pointHoverRadius: s.kind === 'batch' ? 2 : 5,
-        pointStyle: s.kind === 'val' ? 'rectRot' : 'circle',
+        pointStyle: s.kind === 'val' ? 'rectRot' : s.kind === 'batch' ? 'line' : 'circle',
         borderDash: s.kind === 'val' ? [6, 3] : [],
         tension: 0,
         spanGaps: false,
@@ -174,6 +174,10 @@ function progressFraction(p: TrainingPayload): number {
   return Math.min(1, (p.epoch + inEpoch) / Math.max(1, p.epochs));
 }
 
+function setText(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
 export class TrainingView implements View<TrainingPayload> {
   readonly root = h('div', { class: 'bmnb bmnb-training' });
   private readonly status = h('span', { class: 'bmnb-status', attrs: { role: 'status' } });
@@ -188,9 +192,9 @@ export class TrainingView implements View<TrainingPayload> {
   }
 
   update(p: TrainingPayload): void {
-    this.status.textContent = p.status;
+    setText(this.status, p.status);
     this.status.className = `bmnb-status bmnb-status-${/^[a-z]+$/.test(p.status) ? p.status : 'running'}`;
-    this.text.textContent = progressText(p);
+    setText(this.text, progressText(p));
     this.bar.value = progressFraction(p);
     const key = JSON.stringify(p.metrics);
     if (key !== this.metricsKey) {
