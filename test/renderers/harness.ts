@@ -16,7 +16,8 @@ import { MIME } from '../../src/protocol/mime';
 import { playwright, type BrowserContext, type Page } from '../e2e/playwright';
 
 export const REPO = resolve(__dirname, '..', '..');
-export const FIXTURES = join(REPO, 'test', 'fixtures', 'payloads');
+/** The payload fixtures; BMNB_PAYLOAD_FIXTURES points the tests at another folder of the same files (e.g. a fresh recording). */
+export const FIXTURES = process.env.BMNB_PAYLOAD_FIXTURES ? resolve(process.env.BMNB_PAYLOAD_FIXTURES) : join(REPO, 'test', 'fixtures', 'payloads');
 export const CHROMIUM = process.env.BMNB_E2E_CHROMIUM || '/usr/bin/chromium';
 
 /** The renderer bundle of each rich MIME type. */
@@ -229,7 +230,7 @@ export interface RendererPage {
 
 export function chromiumVersion(): string {
   try {
-    return execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', timeout: 20_000 }).trim();
+    return execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return 'unknown';
   }
@@ -269,7 +270,7 @@ export async function openRendererPage(): Promise<RendererPage> {
       page,
       run: async <R>(body: string) => {
         const before = errors.length;
-        const result = await page.evaluate<R>(`(async () => { ${body} })()`);
+        const result = await page.evaluate<R>(`(async () => { ${body}\n})()`);
         if (errors.length > before) throw new Error(`page errors: ${errors.slice(before).join('\n')}`);
         return result;
       },
