@@ -10,7 +10,7 @@ export const TENSOR_CSS = `
 .bmnb-tensor-header .bmnb-name { font-weight: 600; }
 .bmnb-tensor-header code { font-size: .95em; }
 .bmnb-stats { font-size: .92em; }
-.bmnb-stat code { margin-left: 3px; }
+.bmnb-stat code { margin-left: 3px; background: none; padding: 0; }
 .bmnb-table .bmnb-elided { opacity: .6; text-align: center; }
 .bmnb-images { display: flex; flex-wrap: wrap; gap: 6px; margin: 4px 0 6px; }
 .bmnb-image { margin: 0; text-align: center; }
