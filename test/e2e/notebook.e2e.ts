@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseNotebook } from '../../src/format';
 import { processTable, startVSCode, REPO_ROOT, type VSCodeSession } from './harness';
-import { E2E_NOTEBOOK, FIXTURES, INTERRUPT, INTERRUPT_NOTEBOOK, LIFECYCLE, LIFECYCLE_NOTEBOOK, RUN_ALL } from './scenarios';
+import { E2E_NOTEBOOK, FIXTURES, INTERRUPT, INTERRUPT_NOTEBOOK, LIFECYCLE, LIFECYCLE_NOTEBOOK, RUN_ALL, TRAINING_NOTEBOOK } from './scenarios';
+import { MIME, type TrainingPayload } from '../../src/protocol';
 
 const VSIX = process.env.BMNB_E2E_VSIX ?? join(REPO_ROOT, `bmnb-${(JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version}.vsix`);
 const KERNEL_LABEL = 'TensorFlow.js (bmnb)';
@@ -180,6 +181,64 @@ describe('bmnb in code-server', () => {
     await vscode.screenshot('malformed');
     assert.ok(shown, `the error names $.cells[0] and the missing field: ${JSON.stringify(notes)}`);
     assert.equal(readFileSync(join(ws, 'broken.bmnb'), 'utf8'), BAD_NOTEBOOK);
+  });
+
+  test('a cell that trains a model shows live curves that grow in place while it runs, and are saved as data', async () => {
+    await closeAll(vscode);
+    await vscode.openFile(TRAINING_NOTEBOOK);
+    await vscode.waitForKernel(KERNEL_LABEL, { select: true });
+    await vscode.runCommand('Notebook: Run All');
+    /** The training view as drawn in the output webview: progress, text, and the loss chart's canvas. */
+    const probe = async () => {
+      for (const f of await vscode.notebookFrames()) {
+        const got = await f
+          .evaluate<{ progress: number; text: string; status: string; charts: number; image: string; sameCanvas: boolean } | null>(
+            `(() => {
+              const root = document.querySelector('.bmnb-training');
+              const canvas = root && root.querySelector('canvas');
+              if (!root || !canvas) return null;
+              const sameCanvas = canvas.dataset.e2eMark === '1';
+              canvas.dataset.e2eMark = '1';
+              return { progress: Number(root.querySelector('progress')?.value ?? 0), text: root.querySelector('.bmnb-progress-text')?.textContent ?? '',
+                       status: root.querySelector('.bmnb-status')?.textContent ?? '', charts: root.querySelectorAll('canvas').length,
+                       image: canvas.toDataURL(), sameCanvas };
+            })()`,
+          )
+          .catch(() => null);
+        if (got) return got;
+      }
+      return null;
+    };
+    const first = await vscode.waitFor('the live training chart', async () => {
+      const p = await probe();
+      return p && p.progress > 0 && p.progress < 0.6 ? p : null;
+    }, { intervalMs: 100 });
+    assert.equal(first.charts, 2, 'one chart for loss, one for accuracy');
+    assert.match(first.text, /Epoch \d\/4 · batch \d+\/32/);
+    await vscode.screenshot('training-live-early');
+    const later = await vscode.waitFor('the chart to grow while the cell runs', async () => {
+      const p = await probe();
+      return p && p.progress >= first.progress + 0.2 ? p : null;
+    }, { intervalMs: 100 });
+    const cells = await vscode.cellStatus();
+    assert.equal(cells[0]?.state, 'running', 'the chart grew while the cell was still running');
+    assert.ok(later.sameCanvas, 'updated in place: the same canvas, not a new output');
+    assert.notEqual(later.image, first.image, 'the curve on the canvas changed');
+    await vscode.waitForCells('the training cell to finish', (c) => c[0]?.state === 'success');
+    const done = await vscode.waitFor('the final curves', async () => {
+      const p = await probe();
+      return p && /done/i.test(p.status) ? p : null;
+    });
+    assert.match(done.text, /Epoch 4\/4/);
+    await vscode.screenshot('training-live-done');
+    await vscode.save();
+    const saved = parseNotebook(readFileSync(join(ws, TRAINING_NOTEBOOK), 'utf8'));
+    const outputs = saved.cells[0]!.outputs ?? [];
+    assert.equal(outputs.length, 1, 'one output: the curves (the History is not drawn twice)');
+    const payload = outputs[0]!.items.find((i) => i.mime === MIME.training)?.data as TrainingPayload;
+    assert.equal(payload.status, 'done');
+    assert.deepEqual(payload.epochValues.x, [1, 2, 3, 4]);
+    assert.ok(outputs[0]!.items.some((i) => i.mime === 'text/plain' && /Epoch 4\/4/.test(String(i.data))), 'text/plain for other viewers');
   });
 });
 

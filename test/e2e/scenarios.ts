@@ -9,6 +9,8 @@ export const FIXTURES = resolve(__dirname, '..', 'fixtures', 'notebooks');
 export const E2E_NOTEBOOK = 'e2e.bmnb';
 export const INTERRUPT_NOTEBOOK = 'interrupt.bmnb';
 export const LIFECYCLE_NOTEBOOK = 'lifecycle.bmnb';
+/** training.bmnb: one cell that trains a tiny model for about six seconds (4 epochs × 32 batches). */
+export const TRAINING_NOTEBOOK = 'training.bmnb';
 
 export const fixturePath = (name: string) => join(FIXTURES, name);
 
