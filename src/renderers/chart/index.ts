@@ -1,9 +1,8 @@
 /** Entry of the chart renderer (application/vnd.bmnb.chart+json). */
 import type { ActivationFunction } from 'vscode-notebook-renderer';
 import type { ChartPayload } from '../../protocol/outputs';
-import { h } from '../common/dom';
-import { createRenderer } from '../common/view';
-import { CHART_CSS, render, type Drawn } from './render';
+import { createRenderer, redrawingView } from '../common/view';
+import { CHART_CSS, render } from './render';
 
 export { Chart } from 'chart.js';
 
@@ -12,19 +11,5 @@ export const activate: ActivationFunction = () =>
     what: 'chart',
     styleId: 'bmnb-chart-style',
     css: CHART_CSS,
-    createView() {
-      const root = h('div', { class: 'bmnb bmnb-chart-figure' });
-      let drawn: Drawn | undefined;
-      return {
-        root,
-        update(payload) {
-          drawn?.dispose();
-          drawn = render(root, payload);
-        },
-        dispose() {
-          drawn?.dispose();
-          drawn = undefined;
-        },
-      };
-    },
+    createView: () => redrawingView('bmnb-chart-figure', render),
   });

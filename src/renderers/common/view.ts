@@ -91,3 +91,20 @@ function showError(element: HTMLElement, message: string): void {
 export function activateWith<P extends { version: number }>(spec: RendererSpec<P>): ActivationFunction {
   return () => createRenderer(spec);
 }
+
+/** A view for outputs that never change in place: each payload is drawn afresh into the same root. */
+export function redrawingView<P>(rootClass: string, draw: (root: HTMLElement, payload: P) => { dispose(): void }): View<P> {
+  const root = h('div', { class: `bmnb ${rootClass}` });
+  let drawn: { dispose(): void } | undefined;
+  return {
+    root,
+    update(payload) {
+      drawn?.dispose();
+      drawn = draw(root, payload);
+    },
+    dispose() {
+      drawn?.dispose();
+      drawn = undefined;
+    },
+  };
+}
