@@ -1,5 +1,6 @@
 // One build for every bundle (see DESIGN.md): the kernel, the CLI and the extension (Node,
 // CommonJS); the notebook renderers (browser ESM, loaded by VS Code's notebook webview).
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -38,6 +39,19 @@ const renderer = (name) => ({
   outfile: `dist/renderers/${name}.js`,
 });
 bundles.push(...['tensor', 'model', 'training', 'chart'].map(renderer));
+
+// Mermaid diagrams in markdown cells: a small entry that extends VS Code's markdown renderer, and
+// mermaid in chunks (dist/renderers/mermaid/) that load on the first diagram, each diagram type on
+// its own use. Chunks import each other by relative URL, which works for a renderer loaded by URL.
+rmSync('dist/renderers/mermaid', { recursive: true, force: true }); // no stale chunks in the .vsix
+bundles.push({
+  ...renderer('mermaid'),
+  entryPoints: { mermaid: 'src/renderers/mermaid/index.ts' },
+  outfile: undefined,
+  outdir: 'dist/renderers',
+  splitting: true,
+  chunkNames: 'mermaid/[name]-[hash]',
+});
 
 if (process.argv.includes('--tests')) {
   // The @vscode/test-electron suite, run inside VS Code's extension host.
