@@ -13,12 +13,17 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MIME } from '../../src/protocol/mime';
-import { playwright, type BrowserContext, type Page } from '../e2e/playwright';
+import { E2E_CACHE, playwright, type BrowserContext, type Page } from '../e2e/playwright';
 
 export const REPO = resolve(__dirname, '..', '..');
 /** The payload fixtures; BMNB_PAYLOAD_FIXTURES points the tests at another folder of the same files (e.g. a fresh recording). */
 export const FIXTURES = process.env.BMNB_PAYLOAD_FIXTURES ? resolve(process.env.BMNB_PAYLOAD_FIXTURES) : join(REPO, 'test', 'fixtures', 'payloads');
 export const CHROMIUM = process.env.BMNB_E2E_CHROMIUM || '/usr/bin/chromium';
+/** VS Code's built-in extensions inside the code-server that scripts/e2e-setup.sh installs; served under /vscode-extensions/. */
+export const VSCODE_EXTENSIONS = join(E2E_CACHE, 'cs', 'node_modules', 'code-server', 'lib', 'vscode', 'extensions');
+const CONTENT_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf',
+};
 
 /** The renderer bundle of each rich MIME type. */
 export const RENDERER_OF: Record<string, string> = {
@@ -201,9 +206,23 @@ function startServer(): Promise<{ server: Server; url: string }> {
     };
     if (path === '/') return send(200, 'text/html; charset=utf-8', PAGE);
     if (path === '/harness.js') return send(200, 'text/javascript; charset=utf-8', HARNESS_JS);
-    let m = /^\/dist\/renderers\/([a-z]+\.js(?:\.map)?)$/.exec(path);
+    // The bundles, and the chunks of the mermaid renderer (dist/renderers/mermaid/*.js).
+    let m = /^\/dist\/renderers\/((?:mermaid\/)?[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.js(?:\.map)?)$/.exec(path);
     if (m && existsSync(join(REPO, 'dist', 'renderers', m[1]))) {
       return send(200, m[1].endsWith('.map') ? 'application/json' : 'text/javascript; charset=utf-8', readFileSync(join(REPO, 'dist', 'renderers', m[1])));
+    }
+    if (path === '/vendor/markdown-it.js') {
+      return send(200, 'text/javascript; charset=utf-8', readFileSync(join(REPO, 'node_modules', 'markdown-it', 'dist', 'markdown-it.min.js')));
+    }
+    // Mermaid's own ESM build, for the messages the mermaid test expects.
+    m = /^\/vendor\/mermaid\/([A-Za-z0-9_./-]+\.mjs)$/.exec(path);
+    if (m && !m[1].includes('..') && existsSync(join(REPO, 'node_modules', 'mermaid', 'dist', m[1]))) {
+      return send(200, 'text/javascript; charset=utf-8', readFileSync(join(REPO, 'node_modules', 'mermaid', 'dist', m[1])));
+    }
+    // VS Code's own notebook renderers (markdown, KaTeX, mermaid) from the code-server of the e2e cache.
+    m = /^\/vscode-extensions\/([a-z-]+\/notebook-out\/[A-Za-z0-9_./-]+)$/.exec(path);
+    if (m && !m[1].includes('..') && existsSync(join(VSCODE_EXTENSIONS, m[1]))) {
+      return send(200, CONTENT_TYPES[/\.[a-z0-9]+$/.exec(m[1])?.[0] ?? ''] ?? 'application/octet-stream', readFileSync(join(VSCODE_EXTENSIONS, m[1])));
     }
     m = /^\/fixtures\/([a-z0-9-]+\.json)$/.exec(path);
     if (m && existsSync(join(FIXTURES, m[1]))) return send(200, 'application/json', readFileSync(join(FIXTURES, m[1])));
