@@ -88,7 +88,9 @@ function drawPendingEverywhere(): void {
 
 /** Queues every container of `root` not picked up yet. */
 export function drawPending(root: ParentNode): void {
-  for (const container of root.querySelectorAll<HTMLElement>(`.${CONTAINER_CLASS}[data-state="pending"]`)) {
+  const pending = root.querySelectorAll<HTMLElement>(`.${CONTAINER_CLASS}[data-state="pending"]`);
+  if (pending.length) for (const container of drawn) if (!container.isConnected) drawn.delete(container); // replaced cells
+  for (const container of pending) {
     injectStyle(container, STYLE_ID, MERMAID_CSS);
     sources.set(container, container.querySelector(`.${SOURCE_CLASS}`)?.textContent ?? '');
     container.dataset.state = 'rendering';
@@ -122,6 +124,7 @@ async function draw(container: HTMLElement, generation: number): Promise<void> {
     return;
   }
   const theme = readTheme();
+  const themeKey = JSON.stringify(theme);
   mermaid.initialize(mermaidConfig(theme));
   const id = `bmnb-mermaid-${nextId++}`;
   try {
@@ -137,6 +140,8 @@ async function draw(container: HTMLElement, generation: number): Promise<void> {
     container.dataset.theme = theme.kind;
     drawn.add(container);
     listenToTheme();
+    // The theme changed while this diagram was being drawn (before it was listed in `drawn`).
+    if (JSON.stringify(readTheme()) !== themeKey) schedule(container);
   } catch (err) {
     if (current()) showError(container, messageOf(err), 'Fix the diagram source below (syntax: https://mermaid.js.org/intro/syntax-reference.html).', source);
   } finally {
