@@ -12,6 +12,7 @@ import { ModuleLoader } from './modules';
 import { makeDisplay, Outputs, type DisplayFunction } from './display';
 import { hookTraining, InterruptError } from './training';
 import { hookSummary } from './summary';
+import { makeBmnbModule } from './bmnb';
 
 export interface SessionOptions {
   tf: Tfjs;
@@ -37,6 +38,8 @@ interface Execution {
   rejectInterrupt(err: Error): void;
   /** Histories whose curves this execution already showed live: not shown again as its value. */
   shownHistories: WeakSet<object>;
+  /** Aborted on interrupt, for work that can stop early (the bmnb module's downloads). */
+  abort: AbortController;
 }
 
 /** What cells can reach beyond their own bindings: `require`, `display`, `__dirname`. */
@@ -66,7 +69,13 @@ export class Session {
   constructor(private readonly options: SessionOptions) {
     this.tf = options.tf;
     this.outputs = new Outputs(options.tf);
-    const helpers = { display: makeDisplay((value) => this.display(value)) };
+    const helpers = makeBmnbModule({
+      tf: options.tf,
+      display: makeDisplay((value) => this.display(value)),
+      notebookDir: options.notebookDir,
+      signal: () => this.current?.abort.signal,
+      write: (text) => process.stdout.write(text),
+    });
     this.loader = new ModuleLoader({ notebookDir: options.notebookDir, tf: options.tf, helpers });
     this.scope = Object.create(makeBuiltins(this.loader, options.notebookDir, helpers.display)) as Record<string, unknown>;
     hookSummary(options.tf, (model) => {
@@ -123,6 +132,7 @@ export class Session {
     const exec = this.current;
     if (!exec || exec.interrupted) return;
     exec.interrupted = true;
+    exec.abort.abort();
     // A fit in progress finishes its batch and throws by itself; anything else stops now.
     if (this.trainingDepth === 0) exec.rejectInterrupt(new InterruptError());
   }
@@ -137,6 +147,7 @@ export class Session {
     state.gradientDepth = 0;
     state.kernelDepth = 0;
     this.trainingDepth = 0;
+    this.current?.abort.abort();
     this.current?.rejectInterrupt(new InterruptError('The cell was interrupted (its code was stopped by force).'));
   }
 
@@ -146,7 +157,7 @@ export class Session {
     let rejectInterrupt!: (err: Error) => void;
     const interruptSignal = new Promise<never>((_, reject) => (rejectInterrupt = reject));
     interruptSignal.catch(() => undefined);
-    const exec: Execution = { id: params.executionId, interrupted: false, interruptSignal, rejectInterrupt, shownHistories: new WeakSet() };
+    const exec: Execution = { id: params.executionId, interrupted: false, interruptSignal, rejectInterrupt, shownHistories: new WeakSet(), abort: new AbortController() };
     this.current = exec;
     const done = (partial: Omit<ExecuteResult, 'executionId' | 'order' | 'durationMs'>): ExecuteResult => ({
       executionId: params.executionId,
