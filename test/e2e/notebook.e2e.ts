@@ -240,6 +240,57 @@ describe('bmnb in code-server', () => {
     assert.deepEqual(payload.epochValues.x, [1, 2, 3, 4]);
     assert.ok(outputs[0]!.items.some((i) => i.mime === 'text/plain' && /Epoch 4\/4/.test(String(i.data))), 'text/plain for other viewers');
   });
+
+  test('a sample notebook draws its mermaid diagram as SVG and its math with KaTeX, and runs top to bottom (quick parameters)', async () => {
+    await closeAll(vscode);
+    const sample = '003-mnist-dense.bmnb';
+    const source = parseNotebook(readFileSync(join(REPO_ROOT, 'samples', sample), 'utf8'));
+    cpSync(join(REPO_ROOT, 'samples', sample), join(ws, sample));
+    await vscode.openFile(sample);
+    await vscode.waitForKernel(KERNEL_LABEL, { select: true });
+    /** Counts in the notebook webview: diagrams drawn by our mermaid renderer, their errors, KaTeX formulas. */
+    const markdownCounts = async () => {
+      let svg = 0;
+      let errors = 0;
+      let katex = 0;
+      for (const f of await vscode.notebookFrames()) {
+        const got = await f
+          .evaluate<{ svg: number; errors: number; katex: number }>(
+            `(() => {
+              const roots = [...document.querySelectorAll('#container .markup .preview')].map((p) => p.shadowRoot || p);
+              const count = (sel) => roots.reduce((n, r) => n + r.querySelectorAll(sel).length, 0);
+              return { svg: count('.bmnb-mermaid[data-state="rendered"] svg'), errors: count('.bmnb-mermaid[data-state="error"]'), katex: count('.katex') };
+            })()`,
+          )
+          .catch(() => ({ svg: 0, errors: 0, katex: 0 }));
+        svg += got.svg;
+        errors += got.errors;
+        katex += got.katex;
+      }
+      return { svg, errors, katex };
+    };
+    const drawn = await vscode.waitFor('the mermaid diagram as SVG and the formulas', async () => {
+      const c = await markdownCounts();
+      return c.svg >= 1 && c.katex >= 1 ? c : null;
+    });
+    assert.equal(drawn.errors, 0, 'no diagram of the sample fails to parse');
+    await vscode.screenshot('sample-003-markdown');
+    // Quick parameters, as `bmnb run --param` would give: one epoch on 2,000 images.
+    const params = source.cells.findIndex((c) => c.metadata?.tags?.includes('parameters'));
+    assert.ok(params >= 0, 'the sample has a parameters cell');
+    await vscode.setCellSource(params, 'const epochs = 1;\nconst trainSize = 2000;\nconst testSize = 1000;\nconst batchSize = 128;\nconst dataDir = "";');
+    await vscode.runCommand('Notebook: Run All');
+    const codeCells = source.cells.filter((c) => c.kind === 'code').length;
+    const cells = await vscode.waitForCells(
+      'every code cell of the sample to succeed',
+      (c) => c.filter((x) => x.kind === 'code' && x.state === 'success').length === codeCells || c.some((x) => x.state === 'error'),
+      { timeoutMs: 180_000 },
+    );
+    assert.deepEqual(cells.filter((c) => c.kind === 'code' && c.state !== 'success').map((c) => [c.index, c.state]), []);
+    const text = await vscode.notebookOutputText();
+    assert.match(text, /Epoch 1\/1/, 'the training curves were drawn');
+    await vscode.screenshot('sample-003-ran');
+  });
 });
 
 describe('bmnb in code-server with a bad bmnb.nodePath', () => {

@@ -1,0 +1,72 @@
+/**
+ * Every sample notebook, run headlessly by the CLI in quick mode (`--param epochs=1 --param
+ * trainSize=…`): each cell must succeed and the test accuracy the notebook reached (its
+ * top-level `testAccuracy`) must clear a floor set from measured quick runs. The CIFAR-10 samples
+ * run on a small CIFAR-format fixture (CI has no internet).
+ *
+ *   npm run test:samples        (several minutes: it trains five models)
+ */
+import { describe, test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseNotebook, serializeNotebook, sourceToLines } from '../src/format';
+import { CLI_PATH, ROOT } from './helpers/kernel';
+import { writeCifarFixture } from './helpers/cifarFixture';
+
+interface Sample {
+  file: string;
+  params: Record<string, string | number>;
+  /** The lowest test accuracy a quick run may reach (measured quick runs, minus a margin for seeds and noise). */
+  floor: number;
+  cifar?: boolean;
+}
+
+const SAMPLES: Sample[] = [
+  { file: '000-cifar10-cnn.bmnb', params: { epochs: 1, trainSize: 2000, testSize: 500 }, floor: 0.5, cifar: true },
+  { file: '001-cifar10-small-cnn.bmnb', params: { epochs: 1, trainSize: 2000, testSize: 500 }, floor: 0.5, cifar: true },
+  { file: '002-mnist-cnn-augmentation.bmnb', params: { epochs: 1, trainSize: 2000, testSize: 1000 }, floor: 0.5 },
+  { file: '003-mnist-dense.bmnb', params: { epochs: 1, trainSize: 2000, testSize: 1000 }, floor: 0.75 },
+  { file: '004-mnist-cnn.bmnb', params: { epochs: 1, trainSize: 2000, testSize: 1000 }, floor: 0.8 },
+];
+
+/** Runs a sample through the CLI with a last cell appended that reports `testAccuracy`. */
+function runSample(sample: Sample, dir: string, dataDir: string) {
+  const nb = parseNotebook(readFileSync(join(ROOT, 'samples', sample.file), 'utf8'));
+  nb.cells.push({ id: 'ci-report', kind: 'code', language: 'typescript', source: sourceToLines('JSON.stringify({ testAccuracy })') });
+  const input = join(dir, sample.file);
+  const output = join(dir, `out-${sample.file}`);
+  writeFileSync(input, serializeNotebook(nb));
+  const params = { ...sample.params, ...(sample.cifar ? { dataDir } : {}) };
+  const args = [CLI_PATH, 'run', input, '--out', output, ...Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`])];
+  const started = Date.now();
+  // Generous: a quick run takes well under two minutes here; the limit only stops a hung run.
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 10 * 60_000 });
+  const seconds = (Date.now() - started) / 1000;
+  return { r, seconds, out: r.status === 0 || r.status === 1 ? parseNotebook(readFileSync(output, 'utf8')) : undefined };
+}
+
+describe('sample notebooks, quick mode', () => {
+  let dir: string;
+  let dataDir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bmnb-samples-'));
+    dataDir = join(dir, 'cifar');
+    writeCifarFixture(dataDir, { perBatch: 500, testCount: 500 });
+  });
+
+  for (const sample of SAMPLES) {
+    test(`${sample.file}: every cell runs and the test accuracy clears ${sample.floor}`, async () => {
+      const { r, seconds, out } = runSample(sample, dir, dataDir);
+      assert.equal(r.status, 0, `bmnb run exited ${r.status} after ${seconds} s\n${r.stderr.slice(-3000)}`);
+      const cells = out!.cells.filter((c) => c.kind === 'code');
+      for (const c of cells) assert.equal(c.execution?.success, true, `cell ${c.id} failed`);
+      const report = cells[cells.length - 1]!.outputs?.[0]?.items.find((i) => i.mime === 'text/plain')?.data as string;
+      const { testAccuracy } = JSON.parse(report) as { testAccuracy: number };
+      console.log(`${sample.file}: test accuracy ${testAccuracy.toFixed(4)} in ${seconds.toFixed(1)} s`);
+      assert.ok(testAccuracy >= sample.floor, `test accuracy ${testAccuracy} is under the floor ${sample.floor}`);
+    });
+  }
+});
