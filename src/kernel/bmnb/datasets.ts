@@ -203,7 +203,7 @@ export function makeDatasets(ctx: DatasetsContext) {
         `in one of these folders, directly or in a ${CIFAR10_SUBDIR}/ subfolder (looked for in this order):`,
         ...search.map((s, i) => `  ${i + 1}. ${s.dir} (${s.why})`),
         `They are in ${official.url} (${official.bytes!.toLocaleString('en-US')} bytes, SHA-256 ${official.sha256}):`,
-        `download it where there is internet and unpack it into one of those folders (tar xzf cifar-10-binary.tar.gz -C ${search[0]!.dir}).` +
+        `download it where there is internet and unpack it into one of those folders (mkdir -p ${search[0]!.dir} && tar xzf cifar-10-binary.tar.gz -C ${search[0]!.dir}).` +
           (source.url !== official.url ? ` (The download tried ${source.url}, from BMNB_CIFAR10_URL.)` : ''),
       ].join('\n'),
     );
@@ -273,8 +273,13 @@ export function makeDatasets(ctx: DatasetsContext) {
     if (!folder) {
       const source = cifarSource();
       const signal = ctx.signal();
+      const target = search[0]!.dir;
+      if (!options.onProgress) {
+        const size = source.bytes ? ` (${(source.bytes / 1e6).toFixed(0)} MB)` : '';
+        ctx.write(`CIFAR-10 is not in ${search.map((s) => s.dir).join(', ')}: downloading ${source.url}${size} into ${target}\n`);
+      }
       try {
-        folder = await installArchive(source, search[0]!.dir, CIFAR10_SUBDIR, CIFAR10_FILES, (file, size) => void cifarRows(size, file), {
+        folder = await installArchive(source, target, CIFAR10_SUBDIR, CIFAR10_FILES, (file, size) => void cifarRows(size, file), {
           signal,
           onProgress: options.onProgress ?? progressPrinter('Downloading CIFAR-10', ctx.write),
         });
