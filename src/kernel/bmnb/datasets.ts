@@ -150,7 +150,7 @@ export function makeDatasets(ctx: DatasetsContext) {
    * @example
    * import { datasets } from 'bmnb';
    * const { xTrain, yTrain, xTest, yTest, classNames } = await datasets.mnist({ trainSize: 1000, testSize: 200 });
-   * console.log(xTrain.shape, yTrain.shape, xTest.shape, yTest.shape, classNames.length);
+   * console.log(xTrain.shape, yTrain.shape, xTest.shape, yTest.shape, classNames.length);   // [1000, 28, 28, 1] [1000] [200, 28, 28, 1] [200] 10
    * xTrain.slice([0], [8])   // the first eight digits, drawn as images
    */
   async function mnist(options: MnistOptions = {}): Promise<Dataset> {
@@ -353,7 +353,7 @@ export function makeDatasets(ctx: DatasetsContext) {
    * const file = join(tmpdir(), 'one_red_cat.bin');
    * writeFileSync(file, row);
    * const { images, labels } = datasets.readCifarBatch(file);
-   * console.log(images.shape, labels.arraySync(), images.slice([0, 0, 0, 0], [1, 1, 1, 3]).dataSync());   // [1, 32, 32, 3] [3] [1, 0, 0]
+   * console.log(images.shape, labels.arraySync(), Array.from(images.slice([0, 0, 0, 0], [1, 1, 1, 3]).dataSync()));   // [1, 32, 32, 3] [3] [1, 0, 0]
    */
   function readCifarBatch(path: string): { images: TF.Tensor4D; labels: TF.Tensor1D } {
     const { file, bytes } = readFile(path, 'datasets.readCifarBatch');

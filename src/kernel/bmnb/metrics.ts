@@ -88,7 +88,7 @@ export function makeMetrics(tf: Tfjs) {
    * @example
    * import { metrics } from 'bmnb';
    * const p = metrics.precision([0, 1, 2, 2, 1], [0, 2, 2, 2, 1]);
-   * console.log(p.perClass, p.macro.toFixed(3));   // [1, 1, 0.667] 0.889
+   * console.log(p.perClass.map((v) => v.toFixed(3)).join(' '), p.macro.toFixed(3));   // 1.000 1.000 0.667 0.889
    */
   function precision(yTrue: unknown, yPred: unknown, numClasses?: number): PerClassScores {
     const { tp, predicted, occurs } = tallies(counts(yTrue, yPred, numClasses, 'metrics.precision'));
@@ -103,7 +103,7 @@ export function makeMetrics(tf: Tfjs) {
    * @example
    * import { metrics } from 'bmnb';
    * const r = metrics.recall([0, 1, 2, 2, 1], [0, 2, 2, 2, 1]);
-   * console.log(r.perClass, r.macro.toFixed(3));   // [1, 0.5, 1] 0.833
+   * console.log(r.perClass.map((v) => v.toFixed(3)).join(' '), r.macro.toFixed(3));   // 1.000 0.500 1.000 0.833
    */
   function recall(yTrue: unknown, yPred: unknown, numClasses?: number): PerClassScores {
     const { tp, support, occurs } = tallies(counts(yTrue, yPred, numClasses, 'metrics.recall'));
