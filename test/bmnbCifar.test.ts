@@ -68,7 +68,7 @@ before(async () => {
   home = tempDir();
   envDir = tempDir();
   kernel = await startKernel({ env: { HOME: home, BMNB_DATA_DIR: envDir } });
-  await ok("import * as tf from '@tensorflow/tfjs';\nimport { datasets } from 'bmnb';");
+  await ok("import * as tf from '@tensorflow/tfjs';\nimport { datasets, metrics } from 'bmnb';");
 });
 after(() => kernel.shutdown());
 
@@ -128,6 +128,36 @@ describe('datasets.cifar10 from files', () => {
       rmSync(join(envDir, 'cifar-10-batches-bin'), { recursive: true, force: true });
       rmSync(join(home, '.cache'), { recursive: true, force: true });
     }
+  });
+});
+
+describe('the CIFAR-format fixture (test/helpers/cifarFixture.ts)', () => {
+  test('is learnable: a small CNN tells its classes apart after one epoch', async () => {
+    const dir = tempDir();
+    writeCifarFixture(dir, { perBatch: 500, testCount: 300, seed: 5 });
+    const r = (await ok(
+      [
+        `const f = await datasets.cifar10({ dataDir: ${JSON.stringify(dir)} });`,
+        'const cnn = tf.sequential({ layers: [',
+        "  tf.layers.conv2d({ inputShape: [32, 32, 3], filters: 8, kernelSize: 3, activation: 'relu' }),",
+        '  tf.layers.maxPooling2d({ poolSize: 2 }),',
+        "  tf.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu' }),",
+        '  tf.layers.maxPooling2d({ poolSize: 2 }),',
+        '  tf.layers.flatten(),',
+        "  tf.layers.dense({ units: 10, activation: 'softmax' }),",
+        '] });',
+        "cnn.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });",
+        'const yF = f.yTrain.toFloat();',
+        'await cnn.fit(f.xTrain, yF, { epochs: 1, batchSize: 32, verbose: 0 });',
+        'const pred = cnn.predict(f.xTest) as tf.Tensor;',
+        "const out = JSON.stringify({ accuracy: metrics.accuracy(f.yTest, pred), perClass: metrics.recall(f.yTest, pred, 10).perClass.map((v) => +v.toFixed(2)) });",
+        'tf.dispose([f.xTrain, f.yTrain, f.xTest, f.yTest, yF, pred]);',
+        'cnn.dispose();',
+        'out',
+      ].join('\n'),
+    )) as { accuracy: number; perClass: number[] };
+    console.log(`fixture (2,500 training images), one epoch of a small CNN: test accuracy ${r.accuracy}, recall per class ${r.perClass.join(' ')}`);
+    assert.ok(r.accuracy >= 0.85, `accuracy ${r.accuracy}`);
   });
 });
 
