@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { BackendName, BackendStatus } from '../protocol';
 import { AUTO_ORDER, BACKENDS } from '../protocol';
 import { registerWasmTrainingKernels } from './wasmKernels';
+import { registerWasmOneHotFix } from './wasmOneHot';
 
 export type Tfjs = typeof import('@tensorflow/tfjs');
 
@@ -128,6 +129,7 @@ async function loadWasm(): Promise<{ tf: Tfjs; detail: string }> {
     throw new BackendUnavailable(`@tensorflow/tfjs-backend-wasm failed to load: ${firstLine(err)}`);
   }
   registerWasmTrainingKernels(tf);
+  registerWasmOneHotFix(tf);
   if (!(await tf.setBackend('wasm'))) throw new BackendUnavailable('the wasm backend did not start');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   return { tf, detail: simd ? 'SIMD, 1 thread' : 'no SIMD, 1 thread' };
