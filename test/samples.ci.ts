@@ -24,12 +24,15 @@ interface Sample {
   cifar?: boolean;
 }
 
+// Floors sit below quick runs measured on 2026-11-28 (2 vCPUs, wasm; weights are not seeded, so
+// runs vary): 000 0.84–0.98, 001 1.0 (the fixture is easy), 002 0.77–0.79, 003 0.80, 004 0.765–0.78.
 const SAMPLES: Sample[] = [
-  { file: '000-cifar10-cnn.bmnb', params: { epochs: 1, trainSize: 2000, testSize: 500 }, floor: 0.5, cifar: true },
-  { file: '001-cifar10-small-cnn.bmnb', params: { epochs: 1, trainSize: 2000, testSize: 500 }, floor: 0.5, cifar: true },
-  { file: '002-mnist-cnn-augmentation.bmnb', params: { epochs: 1, trainSize: 2000, testSize: 1000 }, floor: 0.5 },
-  { file: '003-mnist-dense.bmnb', params: { epochs: 1, trainSize: 2000, testSize: 1000 }, floor: 0.75 },
-  { file: '004-mnist-cnn.bmnb', params: { epochs: 1, trainSize: 2000, testSize: 1000 }, floor: 0.8 },
+  { file: '000-cifar10-cnn.bmnb', params: { epochs: 1, trainSize: 2000, testSize: 500 }, floor: 0.6, cifar: true },
+  { file: '001-cifar10-small-cnn.bmnb', params: { epochs: 1, trainSize: 2000, testSize: 500 }, floor: 0.6, cifar: true },
+  { file: '002-mnist-cnn-augmentation.bmnb', params: { epochs: 1, trainSize: 2000, testSize: 1000 }, floor: 0.6 },
+  // The dense model's batch of 128 makes 2,000 images only 13 steps: 6,000 still takes about a second.
+  { file: '003-mnist-dense.bmnb', params: { epochs: 1, trainSize: 6000, testSize: 1000 }, floor: 0.65 },
+  { file: '004-mnist-cnn.bmnb', params: { epochs: 1, trainSize: 2000, testSize: 1000 }, floor: 0.65 },
 ];
 
 /** Runs a sample through the CLI with a last cell appended that reports `testAccuracy`. */
