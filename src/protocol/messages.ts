@@ -91,6 +91,25 @@ export interface ExecuteResult {
   /** The value of the cell's last expression, when it is not undefined. */
   result?: OutputItemPayload[];
   error?: ErrorPayload;
+  /** How tf.memory() changed over the cell (after minus before). */
+  memory?: MemoryDelta;
+  /** The top-level tensor bindings the cell declared, with where (for shapes at a glance). */
+  tensors?: TensorBinding[];
+}
+
+export interface MemoryDelta {
+  numTensors: number;
+  numBytes: number;
+  /** tf.memory() after the cell. */
+  after: MemoryInfo;
+}
+
+export interface TensorBinding {
+  name: string;
+  /** 0-based line of the declaration in the cell's source. */
+  line: number;
+  dtype: string;
+  shape: number[];
 }
 
 /** Runs one cell in the session. Only one runs at a time; later requests wait their turn. */
@@ -138,6 +157,80 @@ export interface MemoryInfo {
 export namespace MemoryRequest {
   export const method = 'session/memory' as const;
   export const type = new RequestType0<MemoryInfo, void>(method);
+}
+
+/** An identifier or dotted path (`xTrain`, `model.layers`, `history.history.loss`, `a[0]`) to look up in the session. */
+export interface InspectParams {
+  path: string;
+}
+
+export type ValueKind = 'tensor' | 'model' | 'array' | 'function' | 'class' | 'object' | 'string' | 'number' | 'boolean' | 'bigint' | 'symbol' | 'undefined' | 'null' | 'getter';
+
+/** What a name holds, from the kernel's own bookkeeping and plain data properties only: no user code runs. */
+export interface ValueInfo {
+  /** The path asked for, or the variable's name. */
+  name: string;
+  kind: ValueKind;
+  /** `Tensor`, `Sequential`, `number[]`, `Map`, `string`… */
+  type: string;
+  /** One line, e.g. `Tensor float32 [60000, 28, 28, 1] · 179.44 MB · wasm`. */
+  preview: string;
+  /** Bytes it holds, when known (tensor data, model weights, typed arrays, strings). */
+  bytes?: number;
+  tensor?: {
+    dtype: string;
+    shape: number[];
+    size: number;
+    backend: string;
+    /** Left out when the tensor is too large to summarise in time, or disposed. */
+    stats?: { min: number | null; max: number | null; mean: number | null; nan: number; inf: number };
+    disposed?: boolean;
+  };
+  model?: {
+    className: string;
+    inputShapes: (number | null)[][];
+    outputShapes: (number | null)[][];
+    layers: number;
+    params: number;
+    trainable: number;
+  };
+  array?: {
+    length: number;
+    /** `number`, `string`, `Tensor`, `mixed`… */
+    elementType: string;
+    /** For nested numeric arrays of regular shape. */
+    shape?: number[];
+  };
+}
+
+export interface InspectResult {
+  /** Absent when the path names nothing in the session (or goes through a getter it will not invoke). */
+  info?: ValueInfo;
+}
+
+/** Looks a name up in the running session, without running user code (hover). Answered between batches while a fit runs. */
+export namespace InspectRequest {
+  export const method = 'session/inspect' as const;
+  export const type = new RequestType<InspectParams, InspectResult, void>(method);
+}
+
+export interface VariablesParams {
+  /** Paging: the first entry (0-based) and how many (default 500). */
+  start?: number;
+  count?: number;
+}
+
+export interface VariablesResult {
+  /** How many top-level variables the session has. */
+  total: number;
+  /** Sorted by name. */
+  variables: ValueInfo[];
+}
+
+/** The session's top-level variables (the variables view). */
+export namespace VariablesRequest {
+  export const method = 'session/variables' as const;
+  export const type = new RequestType<VariablesParams, VariablesResult, void>(method);
 }
 
 /** Asks the kernel to end cleanly. */
