@@ -1,13 +1,7 @@
 /** The status bar item of the active bmnb notebook: its backend and tensor memory. */
 import * as vscode from 'vscode';
 import { NOTEBOOK_TYPE, type BmnbController } from './controller';
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
-}
+import { formatBytes } from './inspectFormat';
 
 export class KernelStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('bmnb.kernel', vscode.StatusBarAlignment.Right, 100);
