@@ -9,11 +9,22 @@ import { tmpdir } from 'node:os';
 import { KernelSession } from '../host/kernelSession';
 import { KernelDiedError, KernelStartError, type KernelClient } from '../host/kernelClient';
 import { applyCarriageReturns } from '../host/outputs';
-import type { BackendName, ErrorPayload, OutputItemPayload } from '../protocol';
+import type { BackendName, ErrorPayload, ExecuteResult, OutputItemPayload } from '../protocol';
 import { itemDataToBytes } from '../format';
 import { readSettings } from './settings';
 
 export const CONTROLLER_ID = 'bmnb-kernel';
+
+/** One cell run that the kernel answered (ok, error or interrupted). */
+export interface CellRun {
+  notebook: vscode.NotebookDocument;
+  cell: vscode.NotebookCell;
+  result: ExecuteResult;
+  /** The kernel that ran it. */
+  kernel: KernelClient;
+  /** The cell document's version whose text was run (later edits make line numbers stale). */
+  version: number;
+}
 export const NOTEBOOK_TYPE = 'bmnb';
 
 /** A notebook's backend: its own `metadata.backend` when not `auto`, else the `bmnb.backend` setting. */
@@ -105,6 +116,9 @@ export class BmnbController implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.NotebookDocument>();
   /** Fires after a cell ran or a kernel started, stopped or died (the status bar listens). */
   readonly onDidChangeKernel = this.changed.event;
+  private readonly executed = new vscode.EventEmitter<CellRun>();
+  /** Fires when the kernel answered a cell run, before onDidChangeKernel (shape hints and memory per cell listen). */
+  readonly onDidExecuteCell = this.executed.event;
 
   constructor(
     private readonly kernelPath: string,
@@ -162,6 +176,11 @@ export class BmnbController implements vscode.Disposable {
   /** The running kernel of a notebook, if it has one. */
   runningKernel(notebook: vscode.NotebookDocument): KernelClient | undefined {
     return this.sessions.get(notebook.uri.toString())?.current;
+  }
+
+  /** The notebook's running kernel, or undefined: never starts one (hover and the variables view ask). */
+  kernelFor(notebook: vscode.NotebookDocument): KernelClient | undefined {
+    return this.runningKernel(notebook);
   }
 
   async restart(notebook: vscode.NotebookDocument): Promise<void> {
@@ -241,9 +260,10 @@ export class BmnbController implements vscode.Disposable {
 
     const language = cell.document.languageId === 'javascript' ? 'javascript' : 'typescript';
     const label = `cell ${cell.index + 1}`;
+    const version = cell.document.version;
     try {
-      const session = this.session(notebook);
-      const result = await session.execute(
+      const kernel = await this.session(notebook).kernel();
+      const result = await kernel.execute(
         { cellId: String((cell.metadata?.bmnb as { id?: string } | undefined)?.id ?? cell.document.uri.fragment), cellLabel: label, language, source: cell.document.getText() },
         {
           onStream: ({ name, text }) => writer.write(name, text),
@@ -255,6 +275,7 @@ export class BmnbController implements vscode.Disposable {
       if (result.status !== 'ok' && result.error) await writer.append(errorOutput(result.error));
       await writer.flush();
       execution.end(result.status === 'ok', Date.now());
+      this.executed.fire({ notebook, cell, result, kernel, version });
       this.changed.fire(notebook);
       return result.status === 'ok';
     } catch (err) {
@@ -292,6 +313,7 @@ export class BmnbController implements vscode.Disposable {
     this.sessions.clear();
     for (const d of this.disposables) d.dispose();
     this.changed.dispose();
+    this.executed.dispose();
   }
 }
 

@@ -8,6 +8,8 @@ export interface Settings {
   /** Heap limit of the kernel process in MB; 0: Node's default. */
   maxMemoryMB: number;
   interruptTimeoutSeconds: number;
+  /** Shapes of the tensors a cell declared, at the end of their lines after it ran. */
+  shapesInlineHints: boolean;
 }
 
 /** The `bmnb.*` settings, with their defaults. */
@@ -18,5 +20,6 @@ export function readSettings(): Settings {
     nodePath: c.get<string>('nodePath', '').trim(),
     maxMemoryMB: c.get<number>('kernel.maxMemoryMB', 0),
     interruptTimeoutSeconds: Math.max(1, c.get<number>('interruptTimeoutSeconds', 10)),
+    shapesInlineHints: c.get<boolean>('shapes.inlineHints', true),
   };
 }
