@@ -6,24 +6,29 @@
 import { Console } from 'node:console';
 import { writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { createMessageConnection, IPCMessageReader, IPCMessageWriter, ResponseError } from 'vscode-jsonrpc/node';
+import { createMessageConnection, IPCMessageWriter, ResponseError } from 'vscode-jsonrpc/node';
 import {
   BackendsRequest,
   DisplayNotification,
   ExecuteRequest,
   INTERRUPT_FD_ENV,
   InitializeRequest,
+  InspectRequest,
   KernelErrorCodes,
   MemoryRequest,
   ShutdownRequest,
   StreamNotification,
+  VariablesRequest,
   type ExecuteParams,
   type ExecuteResult,
   type InitializeParams,
+  type InspectParams,
+  type VariablesParams,
 } from '../protocol';
 import { BackendError, loadBackend, probeBackends } from './backends';
 import { Session } from './session';
 import { InterruptWatcher } from './interrupt';
+import { AnswerOnReadReader } from './answerOnRead';
 
 if (!process.send) {
   process.stderr.write('dist/kernel.js is the bmnb kernel: it is started by the VS Code extension or `bmnb run`, not by hand.\n');
@@ -39,7 +44,12 @@ function log(message: string): void {
   }
 }
 
-const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
+// Hover requests are answered as soon as they are read, even between the batches of a running fit
+// (see answerOnRead.ts); everything else goes through the connection in order.
+const reader = new AnswerOnReadReader(process);
+const writer = new IPCMessageWriter(process);
+reader.setWriter(writer);
+const connection = createMessageConnection(reader, writer);
 let session: Session | undefined;
 
 // ---- what cells print -------------------------------------------------------------------------
@@ -170,6 +180,14 @@ connection.onRequest(MemoryRequest.type, () => {
   const m = session.tf.memory();
   return { numTensors: m.numTensors, numBytes: m.numBytes };
 });
+
+function initialized(): Session {
+  if (!session) throw new ResponseError(KernelErrorCodes.NotInitialized, 'the kernel is not initialized: send kernel/initialize first');
+  return session;
+}
+
+reader.handle(InspectRequest.method, (params: InspectParams) => initialized().inspect(String(params?.path ?? '')));
+reader.handle(VariablesRequest.method, (params: VariablesParams | null) => initialized().variables(params ?? {}));
 
 connection.onRequest(ShutdownRequest.type, () => {
   setImmediate(() => exitProcess(0));

@@ -4,7 +4,7 @@
  */
 import { Script } from 'node:vm';
 import { join } from 'node:path';
-import type { ExecuteParams, ExecuteResult, OutputItemPayload } from '../protocol';
+import type { ExecuteParams, ExecuteResult, InspectResult, MemoryDelta, OutputItemPayload, TensorBinding, VariablesParams, VariablesResult } from '../protocol';
 import type { Tfjs } from './backends';
 import { transpileCell, HOOKS } from './transpile';
 import { CellRegistry, formatError } from './stack';
@@ -13,6 +13,8 @@ import { makeDisplay, Outputs, type DisplayFunction } from './display';
 import { hookTraining, InterruptError } from './training';
 import { hookSummary } from './summary';
 import { makeBmnbModule } from './bmnb';
+import { Describer } from './describe';
+import { Inspector } from './inspect';
 
 export interface SessionOptions {
   tf: Tfjs;
@@ -65,6 +67,8 @@ export class Session {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly outputs: Outputs;
   private liveOutputs = 0;
+  private readonly describer: Describer;
+  private readonly inspector: Inspector;
 
   constructor(private readonly options: SessionOptions) {
     this.tf = options.tf;
@@ -78,6 +82,8 @@ export class Session {
     });
     this.loader = new ModuleLoader({ notebookDir: options.notebookDir, tf: options.tf, helpers });
     this.scope = Object.create(makeBuiltins(this.loader, options.notebookDir, helpers.display)) as Record<string, unknown>;
+    this.describer = new Describer(options.tf);
+    this.inspector = new Inspector(this.scope, this.describer);
     hookSummary(options.tf, (model) => {
       if (!this.current) return false;
       this.display(model);
@@ -120,6 +126,16 @@ export class Session {
     };
   }
 
+  /** What a name or path (`model.layers`, `h.history.loss`) holds, without running user code (hover). */
+  inspect(path: string): InspectResult {
+    return this.inspector.inspect(path);
+  }
+
+  /** The session's top-level variables, sorted by name, one page of them. */
+  variables(params?: VariablesParams): VariablesResult {
+    return this.inspector.variables(params);
+  }
+
   /** Runs a cell after the ones already queued. */
   execute(params: ExecuteParams): Promise<ExecuteResult> {
     const run = this.queue.then(() => this.run(params));
@@ -159,16 +175,21 @@ export class Session {
     interruptSignal.catch(() => undefined);
     const exec: Execution = { id: params.executionId, interrupted: false, interruptSignal, rejectInterrupt, shownHistories: new WeakSet(), abort: new AbortController() };
     this.current = exec;
+    const memoryBefore = this.tf.memory();
+    let bindings: { name: string; line: number }[] = [];
     const done = (partial: Omit<ExecuteResult, 'executionId' | 'order' | 'durationMs'>): ExecuteResult => ({
       executionId: params.executionId,
       order,
       durationMs: Math.round((performance.now() - started) * 10) / 10,
       ...partial,
+      memory: this.memoryDelta(memoryBefore),
+      tensors: this.tensorBindings(bindings),
     });
     try {
       let fn: (hooks: unknown) => Promise<unknown>;
       try {
         const cell = transpileCell(params.source, params.language, params.cellLabel);
+        bindings = cell.bindings;
         for (const name of cell.declared) {
           if (!Object.prototype.hasOwnProperty.call(this.scope, name)) this.scope[name] = undefined;
         }
@@ -211,6 +232,31 @@ export class Session {
     } finally {
       if (this.current === exec) this.current = undefined;
     }
+  }
+
+  /** How tf.memory() changed since `before`. */
+  private memoryDelta(before: { numTensors: number; numBytes: number }): MemoryDelta {
+    const after = this.tf.memory();
+    return {
+      numTensors: after.numTensors - before.numTensors,
+      numBytes: after.numBytes - before.numBytes,
+      after: { numTensors: after.numTensors, numBytes: after.numBytes },
+    };
+  }
+
+  /** The bindings a cell declared that hold a tensor now, with their lines (read by descriptor: no getter runs). */
+  private tensorBindings(bindings: { name: string; line: number }[]): TensorBinding[] {
+    const out: TensorBinding[] = [];
+    const seen = new Set<string>();
+    for (const { name, line } of bindings) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const d = Object.getOwnPropertyDescriptor(this.scope, name);
+      if (!d || !('value' in d) || !this.describer.isTensor(d.value)) continue;
+      const t = d.value;
+      out.push({ name, line, dtype: t.dtype, shape: [...t.shape] });
+    }
+    return out;
   }
 
   /** The stack of an error thrown outside any cell's run (a timer, a forgotten promise). */

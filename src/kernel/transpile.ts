@@ -15,6 +15,7 @@
  */
 import { transformSync, type Message } from 'esbuild';
 import { parse, type Node } from 'acorn';
+import { LEAST_UPPER_BOUND, TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import MagicString from 'magic-string';
 import remapping from '@ampproject/remapping';
 import type { CellLanguageId } from '../protocol';
@@ -29,6 +30,11 @@ export interface TranspiledCell {
   map: string;
   /** Names the cell binds at top level; the session must define them on its scope first. */
   declared: string[];
+  /**
+   * The names bound by top-level `const`/`let`/`var` (destructuring included), each with the
+   * 0-based line of its identifier in the cell's own source: where a tensor binding is declared.
+   */
+  bindings: { name: string; line: number }[];
 }
 
 /** A syntax error in a cell, with its position in the cell's own source (1-based line and column). */
@@ -70,27 +76,38 @@ function walk(node: AnyNode, visit: (n: AnyNode) => void): void {
   }
 }
 
-/** Names bound by a declaration pattern (`x`, `{ a, b: [c] }`, `...rest`, `d = 1`). */
-function patternNames(pattern: AnyNode, out: string[]): void {
+/** Identifiers bound by a declaration pattern (`x`, `{ a, b: [c] }`, `...rest`, `d = 1`). */
+function patternIdentifiers(pattern: AnyNode, out: AnyNode[]): void {
   switch (pattern.type) {
     case 'Identifier':
-      out.push(pattern.name as string);
+      out.push(pattern);
       break;
     case 'ObjectPattern':
       for (const p of pattern.properties as AnyNode[]) {
-        patternNames(p.type === 'RestElement' ? (p.argument as AnyNode) : (p.value as AnyNode), out);
+        patternIdentifiers(p.type === 'RestElement' ? (p.argument as AnyNode) : (p.value as AnyNode), out);
       }
       break;
     case 'ArrayPattern':
-      for (const e of pattern.elements as (AnyNode | null)[]) if (e) patternNames(e, out);
+      for (const e of pattern.elements as (AnyNode | null)[]) if (e) patternIdentifiers(e, out);
       break;
     case 'RestElement':
-      patternNames(pattern.argument as AnyNode, out);
+      patternIdentifiers(pattern.argument as AnyNode, out);
       break;
     case 'AssignmentPattern':
-      patternNames(pattern.left as AnyNode, out);
+      patternIdentifiers(pattern.left as AnyNode, out);
       break;
   }
+}
+
+/** Where a node of esbuild's output starts in the cell's own source (0-based line), through esbuild's map. */
+function sourceLine(map: TraceMap, node: AnyNode): number {
+  const loc = node.loc as { start: { line: number; column: number } } | undefined;
+  if (!loc) return 0;
+  const pos = originalPositionFor(map, { line: loc.start.line, column: loc.start.column });
+  if (pos.line !== null) return pos.line - 1;
+  // Nothing mapped at or before that column: the nearest mapping after it on the line.
+  const after = originalPositionFor(map, { line: loc.start.line, column: loc.start.column, bias: LEAST_UPPER_BOUND });
+  return after.line !== null ? after.line - 1 : loc.start.line - 1;
 }
 
 function esbuildError(errors: Message[], source: string): CellSyntaxError {
@@ -140,6 +157,7 @@ export function transpileCell(source: string, language: CellLanguageId, label: s
       sourceType: 'module',
       allowAwaitOutsideFunction: true,
       allowHashBang: true,
+      locations: true,
     }) as unknown as AnyNode;
   } catch (err) {
     // esbuild accepted it, so this is rare (syntax acorn does not know yet).
@@ -148,6 +166,8 @@ export function transpileCell(source: string, language: CellLanguageId, label: s
 
   const s = new MagicString(js);
   const declared: string[] = [];
+  const bindings: { name: string; line: number }[] = [];
+  let esbuildMap: TraceMap | undefined;
   const hoisted: string[] = [];
   const body = program.body as AnyNode[];
   let importCount = 0;
@@ -155,9 +175,13 @@ export function transpileCell(source: string, language: CellLanguageId, label: s
   const rewriteDeclaration = (decl: AnyNode, start: number) => {
     if (decl.type === 'VariableDeclaration') {
       const declarators = decl.declarations as AnyNode[];
-      const names: string[] = [];
-      for (const d of declarators) patternNames(d.id as AnyNode, names);
-      declared.push(...names);
+      const ids: AnyNode[] = [];
+      for (const d of declarators) patternIdentifiers(d.id as AnyNode, ids);
+      esbuildMap ??= new TraceMap(jsMap);
+      for (const id of ids) {
+        declared.push(id.name as string);
+        bindings.push({ name: id.name as string, line: sourceLine(esbuildMap, id) });
+      }
       // `const a = 1, { b } = o;` -> `;(a = 1, { b } = o);`
       s.overwrite(start, declarators[0]!.start, ';(');
       for (const d of declarators) {
@@ -251,5 +275,5 @@ export function transpileCell(source: string, language: CellLanguageId, label: s
 
   const ownMap = s.generateMap({ hires: true, source: label, includeContent: false });
   const composed = remapping([ownMap.toString(), jsMap], () => null);
-  return { code: s.toString(), map: composed.toString(), declared: [...new Set(declared)] };
+  return { code: s.toString(), map: composed.toString(), declared: [...new Set(declared)], bindings };
 }
