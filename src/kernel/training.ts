@@ -11,6 +11,17 @@ import type { Tfjs } from './backends';
 import { TrainingRecord, trainingText } from './outputs/training';
 
 export const UPDATES_PER_SECOND = 10;
+/**
+ * How often a fit gives the event loop a turn (at the end of a batch), so hover and variables
+ * requests are answered mid-training. tfjs's own default (`yieldEvery: 'auto'`) is every 125 ms,
+ * sized for browsers, where a yield waits for an animation frame; in Node a yield is one
+ * `setImmediate` (microseconds), so the kernel yields more often. A batch longer than this
+ * yields after every batch; nothing can answer during a batch.
+ */
+export const YIELD_EVERY_MS = 25;
+
+/** One turn of the event loop: pending I/O (requests) is read and answered. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Thrown into a cell that was interrupted. */
 export class InterruptError extends Error {
@@ -75,6 +86,7 @@ export function hookTraining(tf: Tfjs, control: TrainingControl): void {
       const show = config.verbose === 0 ? undefined : control.live();
       let record: TrainingRecord | undefined;
       let lastShown = 0;
+      let lastYield = performance.now();
       const publish = (force = false) => {
         if (!show || !record) return;
         const now = performance.now();
@@ -106,6 +118,10 @@ export function hookTraining(tf: Tfjs, control: TrainingControl): void {
           if (control.interrupted()) this.stopTraining = true;
           record?.batchEnd(batch, (logs ?? {}) as Record<string, number>);
           publish();
+          if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+            await nextTurn();
+            lastYield = performance.now();
+          }
         },
         onEpochEnd: async (epoch, logs) => {
           epochs++;
@@ -113,7 +129,7 @@ export function hookTraining(tf: Tfjs, control: TrainingControl): void {
           record?.epochEnd(epoch, (logs ?? {}) as Record<string, number>);
           publish();
         },
-      });
+      }, 'never'); // this callback yields by itself, see YIELD_EVERY_MS
       (callback as unknown as Record<symbol, boolean>)[OURS] = true;
       config.callbacks = withCallback(tf, config.callbacks, callback, config.yieldEvery);
       args[argIndex] = config;
