@@ -14,18 +14,23 @@ import {
   INTERRUPT_FD,
   INTERRUPT_FD_ENV,
   InitializeRequest,
+  InspectRequest,
   KernelErrorCodes,
   MemoryRequest,
   ShutdownRequest,
   StreamNotification,
+  VariablesRequest,
   type BackendName,
   type BackendStatus,
   type DisplayParams,
   type ExecuteParams,
   type ExecuteResult,
   type InitializeResult,
+  type InspectResult,
   type MemoryInfo,
   type StreamParams,
+  type VariablesParams,
+  type VariablesResult,
 } from '../protocol';
 
 export interface KernelOptions {
@@ -235,6 +240,57 @@ export class KernelClient {
   /** tf.memory() of the session. */
   memory(): Promise<MemoryInfo> {
     return this.connection.sendRequest(MemoryRequest.type);
+  }
+
+  /**
+   * What a name or dotted path (`xTrain`, `model.layers`, `history.history.loss`, `arr[0]`) holds
+   * in the session, for a hover: no user code runs in the kernel. Answered between the batches of
+   * a running `fit` and during any `await`; a kernel busy in synchronous code cannot answer, and
+   * after `timeoutMs` this resolves undefined (never rejects for that). Rejects with
+   * {@link KernelDiedError} when the kernel is dead or dies first.
+   *
+   * @example
+   * const r = await client.inspect('xTrain');
+   * r?.info?.preview // 'Tensor float32 [60000, 28, 28, 1] · 179.44 MB · wasm'
+   */
+  inspect(path: string, timeoutMs = 300): Promise<InspectResult | undefined> {
+    return this.request((c) => c.sendRequest(InspectRequest.type, { path }), timeoutMs);
+  }
+
+  /** The session's top-level variables, sorted by name; `start`/`count` page them (500 by default). */
+  variables(params: VariablesParams = {}): Promise<VariablesResult> {
+    return this.request((c) => c.sendRequest(VariablesRequest.type, params)) as Promise<VariablesResult>;
+  }
+
+  /**
+   * A request that rejects with the kernel's death (why it died) rather than a bare "connection
+   * disposed", and, given a timeout, resolves undefined when no answer came in time.
+   */
+  private request<R>(send: (connection: MessageConnection) => Promise<R>, timeoutMs?: number): Promise<R | undefined> {
+    if (this.exitError) return Promise.reject(this.exitError);
+    return new Promise<R | undefined>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onDeath = (err: KernelDiedError) => settle(() => reject(err));
+      let settled = false;
+      const settle = (f: () => void) => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        // (not while the exit listeners are being called: that would skip one)
+        const i = this.exited ? -1 : this.exitListeners.indexOf(onDeath);
+        if (i >= 0) this.exitListeners.splice(i, 1);
+        f();
+      };
+      this.exitListeners.push(onDeath);
+      if (timeoutMs !== undefined) timer = setTimeout(() => settle(() => resolve(undefined)), timeoutMs);
+      send(this.connection).then(
+        (result) => settle(() => resolve(result)),
+        (err: Error) => {
+          // A dead kernel is reported by onDeath, with why it died.
+          if (!this.exited) settle(() => reject(err));
+        },
+      );
+    });
   }
 
   /** Asks the running cell to stop (works even while the kernel's main thread is busy). */
