@@ -4,6 +4,11 @@ import { BmnbSerializer } from './serializer';
 import { BmnbController, NOTEBOOK_TYPE } from './controller';
 import { KernelStatusBar } from './statusBar';
 import { registerCommands } from './commands';
+import { CELL_SELECTOR } from './cells';
+import { KernelHover } from './hover';
+import { ShapeHints } from './shapes';
+import { VariablesView } from './variablesView';
+import { CellMemory } from './cellMemory';
 
 let controller: BmnbController | undefined;
 
@@ -20,6 +25,14 @@ export function activate(context: vscode.ExtensionContext): void {
     controller,
     new KernelStatusBar(controller),
     ...registerCommands(controller, log),
+    vscode.languages.registerHoverProvider(CELL_SELECTOR, new KernelHover(controller)),
+  );
+  const shapes = new ShapeHints(controller);
+  context.subscriptions.push(
+    shapes,
+    vscode.languages.registerInlayHintsProvider(CELL_SELECTOR, shapes),
+    new VariablesView(controller),
+    new CellMemory(controller),
   );
 }
 
