@@ -40,6 +40,7 @@ export interface Keyboard {
 
 export interface Mouse {
   click(x: number, y: number): Promise<void>;
+  move(x: number, y: number, options?: { steps?: number }): Promise<void>;
 }
 
 export interface Page {
