@@ -107,6 +107,31 @@ async function variablesFocus(vscode: VSCodeSession): Promise<{ focused: string;
   })()`);
 }
 
+/** Flips "Bmnb › Shapes: Inline Hints" in the Settings editor as a person does, then closes it (back to the notebook). */
+async function toggleHintsSetting(vscode: VSCodeSession): Promise<void> {
+  await vscode.runCommand('Preferences: Open Settings (UI)');
+  await vscode.waitFor('the Settings editor search box', () => vscode.page.evaluate<boolean>(`!!document.activeElement?.closest('.settings-editor .search-container')`));
+  await vscode.page.keyboard.type('bmnb.shapes.inlineHints');
+  const checkbox = '.settings-editor [data-key="bmnb.shapes.inlineHints"] .setting-value-checkbox';
+  await vscode.waitFor('the Inline Hints setting', () => vscode.page.evaluate<boolean>(`!!document.querySelector(${JSON.stringify(checkbox)})?.checkVisibility()`));
+  const before = await vscode.page.evaluate<string>(`document.querySelector(${JSON.stringify(checkbox)}).getAttribute('aria-checked')`);
+  await vscode.page.click(checkbox);
+  // The Settings editor writes a moment after the click (closing it sooner drops the change): wait for the file.
+  const settingsFile = join(vscode.dirs.userData, 'User', 'settings.json');
+  const want = before === 'true' ? 'false' : 'true';
+  // Back to the default (true) removes the entry.
+  await vscode.waitFor(`bmnb.shapes.inlineHints ${want} in the user settings`, async () => {
+    const m = /"bmnb\.shapes\.inlineHints":\s*(true|false)/.exec(readFileSync(settingsFile, 'utf8'));
+    return (m?.[1] ?? 'true') === want;
+  });
+  // This VS Code shows Settings as a modal editor that Escape closes; elsewhere it is a tab.
+  await vscode.page.keyboard.press('Escape');
+  const open = () => vscode.page.evaluate<boolean>(`!!document.querySelector('.settings-editor')?.checkVisibility()`);
+  const closed = await vscode.waitFor('the Settings editor to close', async () => !(await open()), { timeoutMs: 2_000, quiet: true }).catch(() => false);
+  if (!closed) await vscode.runCommand('View: Close Editor');
+  await vscode.waitFor('the notebook to be the active editor again', async () => (await vscode.activeEditor())?.kind === 'notebook');
+}
+
 describe('hover, shapes, variables view and memory per cell in code-server', () => {
   let vscode: VSCodeSession;
   let ws: string;
@@ -226,6 +251,14 @@ describe('hover, shapes, variables view and memory per cell in code-server', () 
     await vscode.setCellSource(1, edited); // waits until the editor shows exactly this: no hint left
     await vscode.runCommand('Notebook: Execute Cell');
     await vscode.waitFor('the new shape hint', async () => ((await editorText(vscode, 1)).includes('▸ [4, 8]') ? true : undefined));
+  });
+
+  test('turning bmnb.shapes.inlineHints off in the Settings editor takes the hints away, on brings them back', async () => {
+    assert.match(await editorText(vscode, 1), /▸ \[4, 8\]/);
+    await toggleHintsSetting(vscode);
+    await vscode.waitFor('the hint to go with the setting off', async () => (!(await editorText(vscode, 1)).includes('▸') ? true : undefined));
+    await toggleHintsSetting(vscode);
+    await vscode.waitFor('the hint to come back with the setting on', async () => ((await editorText(vscode, 1)).includes('▸ [4, 8]') ? true : undefined));
   });
 
   test('a large session is listed 500 variables at a time, with a "Load more (N more)" item at the end', async () => {
