@@ -68,6 +68,7 @@ describe('bmnb run', () => {
     assert.equal(cell.execution?.order, 2);
     assert.equal(cell.execution?.success, true);
     assert.equal(typeof cell.execution?.durationMs, 'number');
+    assert.deepEqual(cell.execution?.memory, { tensors: 2, bytes: 16 }, 'tf.ones([3]) and its sum were kept');
     assert.equal(out.cells[1]!.outputs, undefined);
     assert.deepEqual(readdirSync(dir).sort(), ['done.bmnb', 'nb.bmnb'], 'no temporary file is left behind');
   });

@@ -218,7 +218,13 @@ export async function runNotebook(options: RunOptions): Promise<number> {
       }
 
       cell.outputs = collector.outputs.map((o) => ({ items: o.items.map((it) => ({ mime: it.mime, data: it.data })) }));
-      cell.execution = { ...cell.execution, order: result?.order ?? null, success: ok, durationMs: Math.round(durationMs) };
+      cell.execution = {
+        ...cell.execution,
+        order: result?.order ?? null,
+        success: ok,
+        durationMs: Math.round(durationMs),
+        ...(result?.memory ? { memory: { tensors: result.memory.numTensors, bytes: result.memory.numBytes } } : {}),
+      };
       if (!ok) {
         exitCode = EXIT.cellFailed;
         const rest = codeCells.length - i - 1;

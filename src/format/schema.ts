@@ -80,6 +80,14 @@ export const NOTEBOOK_SCHEMA = {
               },
               success: { type: 'boolean', description: 'true or false' },
               durationMs: { type: 'number', minimum: 0, description: 'a number ≥ 0' },
+              memory: {
+                type: 'object',
+                description: 'how the run changed tf.memory(): { tensors, bytes }',
+                properties: {
+                  tensors: { type: 'integer', description: 'a whole number (negative when the cell freed tensors)' },
+                  bytes: { type: 'number', description: 'a number' },
+                },
+              },
             },
           },
         },

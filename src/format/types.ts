@@ -66,5 +66,7 @@ export interface CellExecution {
   order?: number | null;
   success?: boolean;
   durationMs?: number;
+  /** How the run changed tf.memory(): tensors and bytes added (negative when freed). */
+  memory?: { tensors: number; bytes: number };
   [key: string]: unknown;
 }
