@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { BACKENDS, type BackendName } from '../protocol';
 import { BadInputError, defaultKernelPath, EXIT, runNotebook } from './run';
 import { parseParam, ParamError } from './params';
+import { doctorCommand, doctorProbeMain } from './doctor';
 
 const USAGE = `Usage: bmnb run <file.bmnb> [options]
 
@@ -19,7 +20,15 @@ Options:
   --max-memory <MB>     heap limit of the kernel process
   -h, --help            show this help
 
-Exit codes: 0 all cells ran, 1 a cell failed, 2 bad input.`;
+Exit codes: 0 all cells ran, 1 a cell failed, 2 bad input.
+
+Usage: bmnb doctor [--json]
+
+Checks which TensorFlow.js backends load here (native ones are looked for from the current
+folder and BMNB_TFJS_NODE_PATH), their versions, where they are, why the others do not and how
+to install them, the CUDA/cuDNN libraries tfjs-node-gpu needs, and what auto would pick.
+  --json                print the report as JSON
+Exit codes: 0 at least one backend loads, 1 none does, 2 bad input.`;
 
 class UsageError extends Error {}
 
@@ -47,14 +56,34 @@ function parse(argv: string[]) {
   return parsed;
 }
 
+function parseDoctor(argv: string[]): { json: boolean } {
+  try {
+    const { values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { json: { type: 'boolean', default: false } } });
+    return { json: values.json as boolean };
+  } catch (err) {
+    const message = (err as Error).message.replace(/\. To specify a positional argument.*$/, '');
+    throw new UsageError(`${message}\nValid options of bmnb doctor: --json`);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '__doctor-probe') {
+    const code = await doctorProbeMain(argv[1] ?? '', argv[2] ?? process.cwd());
+    // A loaded backend may keep threads or handles alive: the report is written, so end here.
+    process.stdout.write('', () => process.exit(code));
+    return code;
+  }
+  if (argv[0] === 'doctor') {
+    const { json } = parseDoctor(argv.slice(1));
+    return doctorCommand({ cliPath: __filename, dir: process.cwd(), json, stdout: process.stdout });
+  }
   const { values, positionals } = parse(argv);
   if (values.help || positionals.length === 0) {
     process.stdout.write(`${USAGE}\n`);
     return positionals.length === 0 && !values.help ? EXIT.badInput : EXIT.ok;
   }
   const [command, file, ...extra] = positionals;
-  if (command !== 'run') throw new UsageError(`unknown command '${command}'; the commands are: run`);
+  if (command !== 'run') throw new UsageError(`unknown command '${command}'; the commands are: run, doctor`);
   if (!file) throw new UsageError('bmnb run needs a notebook file: bmnb run <file.bmnb>');
   if (extra.length > 0) throw new UsageError(`unexpected argument(s): ${extra.join(' ')}`);
   const backend = values.backend as string;
