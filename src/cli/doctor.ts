@@ -43,6 +43,8 @@ export interface CudaLibrary {
   name: string;
   what: string;
   found?: string;
+  /** Other versions of the same library that are there (e.g. libcudart.so.12 for CUDA 12): not what it needs. */
+  otherVersions?: string[];
 }
 
 export interface DoctorReport {
@@ -195,7 +197,18 @@ export function checkCuda(env: NodeJS.ProcessEnv = process.env): DoctorReport['c
   searched.push(...dirs);
   const libraries = CUDA_LIBRARIES.map((lib): CudaLibrary => {
     const inDir = dirs.map((d) => join(d, lib.name)).find((p) => existsSync(p));
-    return { ...lib, found: known.get(lib.name) ?? inDir };
+    const found = known.get(lib.name) ?? inDir;
+    if (found) return { ...lib, found };
+    const base = lib.name.replace(/\.so\..*$/, '.so.');
+    const names = new Set([...known.keys()].filter((n) => n.startsWith(base)));
+    for (const d of dirs) {
+      try {
+        for (const f of readdirSync(d)) if (f.startsWith(base)) names.add(f);
+      } catch {
+        // not a folder
+      }
+    }
+    return names.size ? { ...lib, otherVersions: [...names].sort() } : { ...lib };
   });
   return { required: CUDA_REQUIRED, libraries, missing: libraries.filter((l) => !l.found).map((l) => l.name), searched };
 }
@@ -277,7 +290,7 @@ export function formatDoctor(r: DoctorReport): string {
   out.push(`auto would pick: ${r.auto ?? 'nothing (no backend loads)'}`);
   out.push('');
   out.push(`CUDA for tensorflow-gpu (needs ${r.cuda.required}):`);
-  for (const lib of r.cuda.libraries) out.push(`  ${lib.found ? '✔' : '✘'} ${lib.name} (${lib.what})${lib.found ? ` at ${lib.found}` : ' missing'}`);
+  for (const lib of r.cuda.libraries) out.push(`  ${lib.found ? '✔' : '✘'} ${lib.name} (${lib.what})${lib.found ? ` at ${lib.found}` : ` missing${lib.otherVersions ? ` (found ${lib.otherVersions.join(', ')}: another CUDA version, which tfjs-node-gpu 4.x cannot use)` : ''}`}`);
   out.push(
     r.cuda.missing.length
       ? `  Missing: ${r.cuda.missing.join(', ')}. Install CUDA 11.2 and cuDNN 8.1 and put their lib64 folders on LD_LIBRARY_PATH (or run ldconfig). Searched: ${r.cuda.searched.join(', ') || 'nowhere'}.`
