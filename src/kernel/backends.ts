@@ -10,6 +10,7 @@ import type { BackendName, BackendStatus } from '../protocol';
 import { AUTO_ORDER, BACKENDS } from '../protocol';
 import { registerWasmTrainingKernels } from './wasmKernels';
 import { registerWasmOneHotFix } from './wasmOneHot';
+import { registerWasmMatMulFix } from './wasmMatMul';
 
 export type Tfjs = typeof import('@tensorflow/tfjs');
 
@@ -130,6 +131,7 @@ async function loadWasm(): Promise<{ tf: Tfjs; detail: string }> {
   }
   registerWasmTrainingKernels(tf);
   registerWasmOneHotFix(tf);
+  registerWasmMatMulFix(tf);
   if (!(await tf.setBackend('wasm'))) throw new BackendUnavailable('the wasm backend did not start');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   return { tf, detail: simd ? 'SIMD, 1 thread' : 'no SIMD, 1 thread' };
