@@ -1,7 +1,43 @@
 /** The commands of the extension (titles in package.json). */
 import * as vscode from 'vscode';
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { BACKENDS, type BackendName } from '../protocol';
 import { NOTEBOOK_TYPE, backendFor, type BmnbController } from './controller';
+import { readSettings } from './settings';
+
+let doctorChannel: vscode.OutputChannel | undefined;
+
+/**
+ * Backend Doctor: runs `bmnb doctor` (dist/cli.js, which probes each backend in its own child
+ * process, never in the extension host) with the kernel's Node, from the active notebook's folder
+ * (where native backends are looked for), and shows its report in an output channel.
+ */
+async function backendDoctor(extensionPath: string): Promise<void> {
+  const nb = vscode.window.activeNotebookEditor?.notebook;
+  const dir =
+    nb?.notebookType === NOTEBOOK_TYPE && nb.uri.scheme === 'file'
+      ? dirname(nb.uri.fsPath)
+      : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? extensionPath);
+  const settings = readSettings();
+  const node = settings.nodePath || process.execPath;
+  const env = { ...process.env, ...(settings.nodePath ? {} : { ELECTRON_RUN_AS_NODE: '1' }) };
+  const { text, code } = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Big Model Notebooks: checking TensorFlow.js backends…' },
+    () =>
+      new Promise<{ text: string; code: number }>((resolve) => {
+        execFile(node, [join(extensionPath, 'dist', 'cli.js'), 'doctor'], { cwd: dir, env, encoding: 'utf8', timeout: 180_000 }, (err, stdout, stderr) => {
+          const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+          resolve({ text: `${stdout}${stderr ? `\n${stderr}` : ''}${err && !stdout ? `\nThe doctor could not run: ${err.message}\n` : ''}`, code });
+        });
+      }),
+  );
+  doctorChannel ??= vscode.window.createOutputChannel('Big Model Notebooks: Backend Doctor');
+  doctorChannel.clear();
+  doctorChannel.append(text);
+  doctorChannel.show(true);
+  if (code !== 0) void vscode.window.showWarningMessage('No TensorFlow.js backend loads here: see the Backend Doctor output for why and how to install one.');
+}
 
 function activeNotebook(): vscode.NotebookDocument | undefined {
   const nb = vscode.window.activeNotebookEditor?.notebook;
@@ -53,8 +89,9 @@ async function selectBackend(controller: BmnbController): Promise<void> {
   void vscode.window.showInformationMessage(`Backend: ${pick.backend}. The kernel restarts with it on the next run.`);
 }
 
-export function registerCommands(controller: BmnbController, log: vscode.LogOutputChannel): vscode.Disposable[] {
+export function registerCommands(controller: BmnbController, log: vscode.LogOutputChannel, extensionPath?: string): vscode.Disposable[] {
   return [
+    vscode.commands.registerCommand('bmnb.backendDoctor', () => backendDoctor(extensionPath ?? join(__dirname, '..'))),
     vscode.commands.registerCommand('bmnb.newNotebook', newNotebook),
     vscode.commands.registerCommand('bmnb.restartKernel', async () => {
       const nb = activeNotebook();
