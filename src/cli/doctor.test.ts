@@ -76,6 +76,29 @@ describe('bmnb doctor', () => {
     assert.match(text.stdout, /✘ tensorflow-gpu: does not load — @tensorflow\/tfjs-node-gpu@4\.22\.0: @tensorflow\/tfjs-node-gpu is installed but failed to load: libcudart\.so\.11\.0/);
   });
 
+  test('a tfjs-node-gpu that loads (a stand-in, via BMNB_TFJS_NODE_PATH) is reported with whether it uses a GPU, and auto picks it', () => {
+    const elsewhere = tempDir({
+      'node_modules/@tensorflow/tfjs-node-gpu/index.js':
+        `const tf = require(${JSON.stringify(require.resolve('@tensorflow/tfjs'))});\n` +
+        "tf.registerBackend('tensorflow', tf.findBackendFactory('cpu'));\n" +
+        'tf.node = { isUsingGpuDevice: () => false };\nmodule.exports = tf;\n',
+      'node_modules/@tensorflow/tfjs-node-gpu/package.json': '{ "name": "@tensorflow/tfjs-node-gpu", "version": "4.22.0", "main": "index.js" }',
+    });
+    const r = bmnb(['doctor', '--json'], { env: { BMNB_TFJS_NODE_PATH: elsewhere } });
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as DoctorReport;
+    const gpu = report.backends.find((b) => b.name === 'tensorflow-gpu')!;
+    assert.equal(gpu.loads, true);
+    assert.equal(gpu.version, '4.22.0');
+    assert.ok(gpu.path?.startsWith(elsewhere), gpu.path);
+    assert.equal(gpu.facts.gpuInUse, false);
+    assert.equal(report.auto, 'tensorflow-gpu');
+    assert.equal(report.tfjsNodePath, elsewhere);
+    const text = bmnb(['doctor'], { env: { BMNB_TFJS_NODE_PATH: elsewhere } }).stdout;
+    assert.match(text, /✔ tensorflow-gpu: loads — @tensorflow\/tfjs-node-gpu@4\.22\.0 .*GPU in use: no/);
+    assert.match(text, /auto would pick: tensorflow-gpu/);
+  });
+
   test('the CUDA check names each CUDA 11 / cuDNN 8 library that is missing here', () => {
     assert.deepEqual(CUDA_LIBRARIES.map((l) => l.name), CUDA_11);
     const r = bmnb(['doctor', '--json'], { env: { LD_LIBRARY_PATH: '' } });
