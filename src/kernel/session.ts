@@ -27,7 +27,9 @@ export interface SessionOptions {
    */
   display(executionId: string, items: OutputItemPayload[], displayId?: string, update?: boolean): void;
   /** Called with true when user code starts running and false when it stops. */
-  executing(on: boolean): void;
+  executing(on: boolean): number | void;
+  /** The execution a forced termination stopped since the last call (see InterruptWatcher.takeTermination). */
+  takeTermination?(): number | undefined;
   /** Called with +1/-1 when a `fit` starts or ends. */
   training(delta: 1 | -1): void;
 }
@@ -42,6 +44,8 @@ interface Execution {
   shownHistories: WeakSet<object>;
   /** Aborted on interrupt, for work that can stop early (the bmnb module's downloads). */
   abort: AbortController;
+  /** The interrupt watcher's number for this execution (0 until its user code starts). */
+  seq: number;
 }
 
 /** What cells can reach beyond their own bindings: `require`, `display`, `__dirname`. */
@@ -153,8 +157,22 @@ export class Session {
     if (this.trainingDepth === 0) exec.rejectInterrupt(new InterruptError());
   }
 
-  /** Running JavaScript was ended by force: tfjs may have been stopped mid-operation. */
-  afterTermination(): void {
+  /**
+   * Running JavaScript of execution `seq` was ended by force: tfjs may have been stopped
+   * mid-operation. The notice can come late, once a later cell runs: that one is left alone (its
+   * start already cleaned up, see run).
+   */
+  afterTermination(seq?: number): void {
+    const exec = this.current;
+    if (seq !== undefined && (!exec || exec.seq !== seq)) return;
+    this.resetEngineState();
+    this.options.takeTermination?.();
+    exec?.abort.abort();
+    exec?.rejectInterrupt(new InterruptError('The cell was interrupted (its code was stopped by force).'));
+  }
+
+  /** Scopes and tapes left open by terminated code would capture every later tensor. */
+  private resetEngineState(): void {
     const state = (this.tf.engine() as unknown as { state: Record<string, unknown> }).state;
     // Scopes and tapes left open by the terminated code would capture every later tensor.
     state.scopeStack = [];
@@ -163,8 +181,6 @@ export class Session {
     state.gradientDepth = 0;
     state.kernelDepth = 0;
     this.trainingDepth = 0;
-    this.current?.abort.abort();
-    this.current?.rejectInterrupt(new InterruptError('The cell was interrupted (its code was stopped by force).'));
   }
 
   private async run(params: ExecuteParams): Promise<ExecuteResult> {
@@ -173,7 +189,9 @@ export class Session {
     let rejectInterrupt!: (err: Error) => void;
     const interruptSignal = new Promise<never>((_, reject) => (rejectInterrupt = reject));
     interruptSignal.catch(() => undefined);
-    const exec: Execution = { id: params.executionId, interrupted: false, interruptSignal, rejectInterrupt, shownHistories: new WeakSet(), abort: new AbortController() };
+    const exec: Execution = { id: params.executionId, interrupted: false, interruptSignal, rejectInterrupt, shownHistories: new WeakSet(), abort: new AbortController(), seq: 0 };
+    // A cell stopped by force before this one: clean up after it now, before any tfjs call.
+    if (this.options.takeTermination?.() !== undefined) this.resetEngineState();
     this.current = exec;
     const memoryBefore = this.tf.memory();
     let bindings: { name: string; line: number }[] = [];
@@ -214,7 +232,7 @@ export class Session {
           }),
         );
       });
-      this.options.executing(true);
+      exec.seq = this.options.executing(true) ?? 0;
       try {
         const value = await Promise.race([cellPromise, interruptSignal]);
         if (exec.interrupted) throw new InterruptError();
