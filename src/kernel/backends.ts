@@ -11,6 +11,7 @@ import { AUTO_ORDER, BACKENDS } from '../protocol';
 import { registerWasmTrainingKernels } from './wasmKernels';
 import { registerWasmOneHotFix } from './wasmOneHot';
 import { registerWasmMatMulFix } from './wasmMatMul';
+import { registerTransformFixes } from './transformKernels';
 
 export type Tfjs = typeof import('@tensorflow/tfjs');
 
@@ -132,6 +133,8 @@ async function loadWasm(): Promise<{ tf: Tfjs; detail: string }> {
   registerWasmTrainingKernels(tf);
   registerWasmOneHotFix(tf);
   registerWasmMatMulFix(tf);
+  // tf.image.transform (augment's layers, and any cell's own): tfjs 4.22 gets it wrong on wasm ('reflect') and cpu (batches).
+  registerTransformFixes(tf);
   if (!(await tf.setBackend('wasm'))) throw new BackendUnavailable('the wasm backend did not start');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   return { tf, detail: simd ? 'SIMD, 1 thread' : 'no SIMD, 1 thread' };
@@ -139,6 +142,7 @@ async function loadWasm(): Promise<{ tf: Tfjs; detail: string }> {
 
 async function loadCpu(): Promise<{ tf: Tfjs; detail: string }> {
   const tf = ownRequire('@tensorflow/tfjs') as Tfjs;
+  registerTransformFixes(tf);
   if (!(await tf.setBackend('cpu'))) throw new BackendUnavailable('the cpu backend did not start');
   return { tf, detail: 'plain JavaScript (slow: for checks, not training)' };
 }

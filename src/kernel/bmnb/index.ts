@@ -9,7 +9,6 @@ import { makeAugment } from './augment';
 import { makeDatasets } from './datasets';
 import { makeMetrics } from './metrics';
 import { makeOneHot } from './oneHot';
-import { registerTransformFixes } from './transformKernels';
 
 export interface BmnbContext {
   tf: Tfjs;
@@ -24,8 +23,6 @@ export interface BmnbContext {
 
 export function makeBmnbModule(ctx: BmnbContext) {
   const { tf } = ctx;
-  // augment's layers use tf.image.transform, which tfjs 4.22 gets wrong on wasm ('reflect') and cpu (batches).
-  registerTransformFixes(tf);
   const datasets = makeDatasets({ tf, notebookDir: ctx.notebookDir, signal: ctx.signal, write: ctx.write });
   const { oneHot, toCategorical } = makeOneHot(tf);
   return Object.freeze({
