@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { c as createTar } from 'tar';
+import { seededRandom } from '../../src/kernel/bmnb/augment';
 
 export const FIXTURE_TRAIN_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'];
 export const FIXTURE_TEST_FILE = 'test_batch.bin';
@@ -63,20 +64,10 @@ function patternOn(c: number, x: number, y: number, dx: number, dy: number): boo
   }
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The bytes of one batch file with `count` rows. */
 export function cifarBatchBytes(file: number, count: number, seed = 1): Uint8Array {
-  const random = rng(seed * 7919 + file * 104729 + 1);
+  const random = seededRandom(seed * 7919 + file * 104729 + 1);
   const out = new Uint8Array(count * 3073);
   for (let row = 0; row < count; row++) {
     const label = fixtureLabel(file, row);

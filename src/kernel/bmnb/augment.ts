@@ -39,7 +39,7 @@ const LAYER_ARG_KEYS = ['inputShape', 'batchInputShape', 'batchSize', 'dtype', '
 const TRANSFORM_KEYS = ['fillMode', 'fillValue', 'interpolation', 'seed'];
 
 /** A small seeded generator (mulberry32): uniform numbers in [0, 1). */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;
