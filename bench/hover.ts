@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KernelClient } from '../src/host/kernelClient';
+import { quantile, round } from './stats';
 
 const ROOT = resolve(__dirname, '..');
 const KERNEL = join(ROOT, 'dist', 'kernel.js');
@@ -18,15 +19,7 @@ const HOVER_TIMEOUT_MS = 300;
 /** Paths a hover asks for, in turn: a tensor (statistics cached after the first), a model, an array, a nested path. */
 const PATHS = ['xTrain', 'model', 'history', 'model.layers', 'yTrain', 'losses', 'config.epochs'];
 
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
-
-const ms = (n: number) => Math.round(n * 10) / 10;
+const ms = (n: number) => round(n);
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
 async function cell(kernel: KernelClient, source: string): Promise<string | undefined> {

@@ -7,21 +7,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KernelClient } from '../src/host/kernelClient';
+import { quantile, round } from './stats';
 
 const ROOT = resolve(__dirname, '..');
 const KERNEL = join(ROOT, 'dist', 'kernel.js');
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 10);
 const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 200);
 
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
-
-const ms = (n: number) => Math.round(n * 10) / 10;
+const ms = (n: number) => round(n);
 
 async function cell(kernel: KernelClient, source: string): Promise<string | undefined> {
   const r = await kernel.execute({ cellId: 'bench', cellLabel: 'bench', language: 'typescript', source });

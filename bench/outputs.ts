@@ -11,6 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KernelClient } from '../src/host/kernelClient';
 import { MIME, type DisplayParams } from '../src/protocol';
+import { median, round } from './stats';
 
 const ROOT = resolve(__dirname, '..');
 const KERNEL = join(ROOT, 'dist', 'kernel.js');
@@ -18,11 +19,6 @@ const PAYLOAD_RUNS = Number(process.env.BENCH_PAYLOAD_RUNS ?? 5);
 const TRAIN_PAIRS = Number(process.env.BENCH_TRAIN_PAIRS ?? 6);
 const TRAIN_SAMPLES = Number(process.env.BENCH_TRAIN_SAMPLES ?? 3840);
 
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
 async function cell(kernel: KernelClient, source: string, displays?: DisplayParams[]): Promise<string> {
   const r = await kernel.execute({ cellId: 'bench', cellLabel: 'bench', language: 'typescript', source }, { onDisplay: (d) => displays?.push(d) });

@@ -13,16 +13,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { chromiumVersion, FIXTURE_NAMES, FIXTURES, openRendererPage, readFixture, RENDERER_OF, REPO } from '../test/renderers/harness';
+import { median, round } from './stats';
 
 const RUNS = 5;
 /** The largest fixture of each renderer: the ones the summary names. */
 const HEADLINE = new Set(['tensor-large', 'model-cifar-cnn', 'model-functional', 'training-running', 'chart-confusion', 'chart-line']);
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const ms = (x: number): number => Math.round(x * 100) / 100;
+const ms = (x: number): number => round(x, 2);
 
 interface Row {
   fixture: string;

@@ -34,6 +34,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KernelClient } from '../src/host/kernelClient';
 import { BACKENDS, MIME, type BackendName } from '../src/protocol';
+import { median, round } from './stats';
 
 const ROOT = resolve(__dirname, '..');
 const KERNEL = join(ROOT, 'dist', 'kernel.js');
@@ -52,11 +53,6 @@ const BACKEND_LIST = (process.env.BENCH_TRAIN_BACKENDS ?? BACKENDS.join(',')).sp
 const PYTORCH = process.env.BENCH_TRAIN_PYTORCH !== '0';
 const FMA_CHECK = process.env.BENCH_TRAIN_FMA !== '0';
 
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 const firstLine = (s: string) => s.split('\n').find((l) => l.trim())?.trim() ?? s;
 
 // ---------------------------------------------------------------------------------------------
