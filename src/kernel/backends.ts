@@ -8,10 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackendName, BackendStatus } from '../protocol';
 import { AUTO_ORDER, BACKENDS } from '../protocol';
-import { registerWasmTrainingKernels } from './wasmKernels';
-import { registerWasmOneHotFix } from './wasmOneHot';
-import { registerWasmMatMulFix } from './wasmMatMul';
-import { registerTransformFixes } from './transformKernels';
+import { registerCpuKernels, registerWasmKernels } from './kernels';
 
 export type Tfjs = typeof import('@tensorflow/tfjs');
 
@@ -130,11 +127,7 @@ async function loadWasm(): Promise<{ tf: Tfjs; detail: string }> {
   } catch (err) {
     throw new BackendUnavailable(`@tensorflow/tfjs-backend-wasm failed to load: ${firstLine(err)}`);
   }
-  registerWasmTrainingKernels(tf);
-  registerWasmOneHotFix(tf);
-  registerWasmMatMulFix(tf);
-  // tf.image.transform (augment's layers, and any cell's own): tfjs 4.22 gets it wrong on wasm ('reflect') and cpu (batches).
-  registerTransformFixes(tf);
+  registerWasmKernels(tf);
   if (!(await tf.setBackend('wasm'))) throw new BackendUnavailable('the wasm backend did not start');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   return { tf, detail: simd ? 'SIMD, 1 thread' : 'no SIMD, 1 thread' };
@@ -142,7 +135,7 @@ async function loadWasm(): Promise<{ tf: Tfjs; detail: string }> {
 
 async function loadCpu(): Promise<{ tf: Tfjs; detail: string }> {
   const tf = ownRequire('@tensorflow/tfjs') as Tfjs;
-  registerTransformFixes(tf);
+  registerCpuKernels(tf);
   if (!(await tf.setBackend('cpu'))) throw new BackendUnavailable('the cpu backend did not start');
   return { tf, detail: 'plain JavaScript (slow: for checks, not training)' };
 }

@@ -2,7 +2,7 @@
  * The wasm transposed-matMul fix against the cpu backend: all four transpose flags, batch
  * broadcasting, the fused (bias + activation) kernel, no leaks, and a dense training step.
  *
- * Run: node --import tsx --test src/kernel/wasmMatMul.test.ts
+ * Run: node --import tsx --test src/kernel/kernels/wasmMatMul.test.ts
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';

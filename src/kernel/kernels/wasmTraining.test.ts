@@ -2,13 +2,13 @@
  * Tests for bmnb's wasm training kernels: each kernel must give the cpu backend's answer, CNN
  * training must work on wasm without leaking tensors, and registration must be idempotent.
  *
- * Run: node --import tsx --test src/kernel/wasmKernels.test.ts
+ * Run: node --import tsx --test src/kernel/kernels/wasmTraining.test.ts
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from './wasmKernels';
+import { registerWasmTrainingKernels } from './wasmTraining';
 
 const KERNELS = [
   'Conv2DBackpropFilter',

@@ -17,7 +17,7 @@
  * stock kernels.
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { Tfjs } from './backends';
+import type { Tfjs } from '../backends';
 
 const FIXED = Symbol.for('bmnb.transformFix');
 

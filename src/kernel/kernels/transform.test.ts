@@ -4,13 +4,13 @@
  * batches, every fill mode and both interpolations, what the stock cpu kernel gives one image at a
  * time (where it is right).
  *
- * Run: node --import tsx --test src/kernel/bmnb/transformKernels.test.ts
+ * Run: node --import tsx --test src/kernel/kernels/transform.test.ts
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { reflectCoord, registerTransformFixes, wrapCoord } from './transformKernels';
+import { reflectCoord, registerTransformFixes, wrapCoord } from './transform';
 
 type FillMode = 'constant' | 'reflect' | 'wrap' | 'nearest';
 type Interpolation = 'bilinear' | 'nearest';
