@@ -7,6 +7,7 @@ import type { Tfjs } from '../backends';
 import { registerWasmTrainingKernels } from './wasmTraining';
 import { registerWasmOneHotFix } from './wasmOneHot';
 import { registerWasmMatMulFix } from './wasmMatMul';
+import { registerWasmConvGradKernels } from './wasmConvGrad';
 import { registerTransformFixes } from './transform';
 
 /** Registers everything bmnb provides for the wasm backend. Call after tfjs-backend-wasm is imported. */
@@ -14,6 +15,7 @@ export function registerWasmKernels(tf: Tfjs): void {
   registerWasmTrainingKernels(tf);
   registerWasmOneHotFix(tf);
   registerWasmMatMulFix(tf);
+  registerWasmConvGradKernels(tf);
   // tf.image.transform (augment's layers, and any cell's own): tfjs 4.22 gets it wrong on wasm ('reflect') and cpu (batches).
   registerTransformFixes(tf);
 }

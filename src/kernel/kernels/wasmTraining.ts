@@ -29,24 +29,12 @@
  * Nothing from tfjs is imported at runtime: the kernel process passes in its one tfjs instance.
  */
 import type * as TF from '@tensorflow/tfjs';
-
-type Tfjs = typeof import('@tensorflow/tfjs');
-type TensorInfo = TF.TensorInfo;
-type DataId = TF.TensorInfo['dataId'];
-type NumericArray = Float32Array | Int32Array | Uint8Array;
-
-/** The part of tfjs-backend-wasm's `BackendWasm` these kernels use. */
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: TF.DataType, memoryOffset?: number, values?: TF.TypedArray): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): NumericArray;
-  disposeData(dataId: DataId, force?: boolean): boolean;
-}
-
-type KernelParams = Parameters<TF.KernelFunc>[0];
-type Attrs = Record<string, unknown>;
-type Padding = 'same' | 'valid' | number | TF.backend_util.ExplicitPadding;
-type RoundingMode = 'floor' | 'round' | 'ceil' | undefined;
-type Shape4 = [number, number, number, number];
+import {
+  as4D, asWasmBackend, checkNHWC, checkNoDilation, input, sizeOf,
+  type Attrs, type KernelParams, type Padding, type RoundingMode, type Shape4, type TensorInfo,
+  type NumericArray, type Tfjs, type WasmBackendLike,
+} from './wasmCommon';
+import { dilateInto } from './wasmConvGrad';
 
 type Impl = (tf: Tfjs, inputs: KernelParams['inputs'], backend: WasmBackendLike, attrs: Attrs) => TensorInfo;
 
@@ -92,66 +80,6 @@ export function registerWasmTrainingKernels(tf: typeof import('@tensorflow/tfjs'
     names.push(kernelName);
   }
   return names;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-
-function asWasmBackend(backend: unknown, kernelName: string): WasmBackendLike {
-  const b = backend as Partial<WasmBackendLike> | null;
-  if (
-    b == null ||
-    typeof b.makeOutput !== 'function' ||
-    typeof b.typedArrayFromHeap !== 'function' ||
-    typeof b.disposeData !== 'function'
-  ) {
-    throw new Error(`bmnb ${kernelName}: expected the tfjs-backend-wasm backend object`);
-  }
-  return b as WasmBackendLike;
-}
-
-function input(inputs: KernelParams['inputs'], name: string, kernelName: string): TensorInfo {
-  const t = inputs[name];
-  if (t == null) throw new Error(`bmnb ${kernelName}: missing input '${name}'`);
-  return t;
-}
-
-function as4D(shape: readonly number[], what: string, kernelName: string): Shape4 {
-  if (shape.length !== 4) {
-    throw new Error(`bmnb ${kernelName}: ${what} must be rank 4 (NHWC), got shape [${shape.join(', ')}]`);
-  }
-  return [shape[0], shape[1], shape[2], shape[3]];
-}
-
-function pair(v: unknown, dflt: number): [number, number] {
-  if (v == null) return [dflt, dflt];
-  if (typeof v === 'number') return [v, v];
-  const a = v as number[];
-  return [a[0], a.length > 1 ? a[1] : a[0]];
-}
-
-function checkNHWC(dataFormat: unknown, kernelName: string): void {
-  if (dataFormat != null && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
-    throw new Error(
-      `bmnb ${kernelName} on wasm supports only dataFormat 'NHWC' (got '${String(dataFormat)}'); ` +
-        'transpose the input to NHWC or use another backend',
-    );
-  }
-}
-
-function checkNoDilation(dilations: unknown, kernelName: string): void {
-  const [dh, dw] = pair(dilations, 1);
-  if (dh !== 1 || dw !== 1) {
-    throw new Error(
-      `bmnb ${kernelName} on wasm supports only dilations 1 (got [${dh}, ${dw}]), as do tfjs's conv gradients`,
-    );
-  }
-}
-
-function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -497,18 +425,7 @@ function depthwiseBackpropInputViaForward(
       }
     }
     if (dyD != null) {
-      const dyv = backend.typedArrayFromHeap(dy);
-      const dv = backend.typedArrayFromHeap(dyD) as Float32Array;
-      dv.fill(0);
-      for (let n = 0; n < N; n++) {
-        for (let oh = 0; oh < outH; oh++) {
-          for (let ow = 0; ow < outW; ow++) {
-            const src = ((n * outH + oh) * outW + ow) * outC;
-            const dst = ((n * dH + oh * sH) * dW + ow * sW) * outC;
-            for (let c = 0; c < outC; c++) dv[dst + c] = dyv[src + c];
-          }
-        }
-      }
+      dilateInto(backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(dyD) as Float32Array, N, outH, outW, outC, sH, sW, dH, dW);
     }
   }
   const conv = forward.kernelFunc({

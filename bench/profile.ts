@@ -1,0 +1,139 @@
+/**
+ * Where a training step's time goes on wasm, before and after each of bmnb's kernel changes, side
+ * by side in one process: for each stage, each article model's `trainOnBatch` time (batch 128,
+ * adam, categoricalCrossentropy, random MNIST-shaped data) and, from `tf.profile`, the kernels
+ * that take the most time.
+ *
+ * Stages (each adds to the one before; registering is cumulative, so they run in this order):
+ * 1. `stock`: tfjs-backend-wasm 4.22 plus only the kernels it lacks (without them no CNN trains);
+ * 2. `+ matMul`: the transposed BatchMatMul fix (src/kernel/kernels/wasmMatMul.ts);
+ * 3. `+ conv grads`: the faster Conv2DBackpropInput and MaxPoolGrad (wasmConvGrad.ts);
+ * 4. `kernel`: what the kernel process registers (src/kernel/kernels/index.ts), threads as it
+ *    starts them.
+ *
+ * Run: `node --import tsx bench/profile.ts` (part of `npm run bench`); writes
+ * bench/results/profile.md and profile.json. BENCH_PROFILE_STEPS (default 8) timed steps per
+ * model and stage, BENCH_PROFILE_TOP (default 6) kernels listed.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { median, round } from './stats';
+import { registerWasmTrainingKernels } from '../src/kernel/kernels/wasmTraining';
+import { registerWasmMatMulFix } from '../src/kernel/kernels/wasmMatMul';
+import { registerWasmConvGradKernels } from '../src/kernel/kernels/wasmConvGrad';
+import { registerWasmKernels } from '../src/kernel/kernels';
+import { loadBackend, type Tfjs } from '../src/kernel/backends';
+
+const STEPS = Number(process.env.BENCH_PROFILE_STEPS ?? 8);
+const TOP = Number(process.env.BENCH_PROFILE_TOP ?? 6);
+const BATCH = 128;
+
+type ModelId = 'dense' | 'cnn' | 'cnn3';
+const MODELS: Array<{ id: ModelId; name: string }> = [
+  { id: 'dense', name: 'dense 784-64-10 (003)' },
+  { id: 'cnn', name: 'CNN conv32-pool-dense128 (004)' },
+  { id: 'cnn3', name: 'CNN conv32-pool-conv64-pool-conv64-dense64 (000/002)' },
+];
+
+function build(tf: Tfjs, id: ModelId) {
+  const L = tf.layers;
+  const conv = (filters: number, first = false) =>
+    L.conv2d({ ...(first ? { inputShape: [28, 28, 1] } : {}), filters, kernelSize: 3, activation: 'relu' });
+  const layers =
+    id === 'dense'
+      ? [L.flatten({ inputShape: [28, 28, 1] }), L.dense({ units: 64, activation: 'relu' })]
+      : id === 'cnn'
+        ? [conv(32, true), L.maxPooling2d({ poolSize: 2 }), L.flatten(), L.dense({ units: 128, activation: 'relu' })]
+        : [conv(32, true), L.maxPooling2d({ poolSize: 2 }), conv(64), L.maxPooling2d({ poolSize: 2 }), conv(64), L.flatten(), L.dense({ units: 64, activation: 'relu' })];
+  const model = tf.sequential({ layers: [...layers, L.dense({ units: 10, activation: 'softmax' })] });
+  model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+  return model;
+}
+
+interface StageResult {
+  stage: string;
+  models: Array<{ id: ModelId; stepMs: number; samplesPerSec: number; kernelMs: number; top: Array<{ kernel: string; ms: number }> }>;
+}
+
+async function profileStage(tf: Tfjs, stage: string): Promise<StageResult> {
+  const out: StageResult = { stage, models: [] };
+  for (const { id } of MODELS) {
+    const model = build(tf, id);
+    const x = tf.randomUniform([BATCH, 28, 28, 1]);
+    const y = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32'), 10).toFloat();
+    for (let i = 0; i < 3; i++) await model.trainOnBatch(x, y);
+    const times: number[] = [];
+    for (let i = 0; i < STEPS; i++) {
+      const t0 = performance.now();
+      await model.trainOnBatch(x, y);
+      times.push(performance.now() - t0);
+    }
+    const prof = await tf.profile(async () => {
+      await model.trainOnBatch(x, y);
+    });
+    const byKernel = new Map<string, number>();
+    let kernelMs = 0;
+    for (const k of prof.kernels) {
+      const ms = Number(k.kernelTimeMs) || 0;
+      kernelMs += ms;
+      const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;
+      byKernel.set(key, (byKernel.get(key) ?? 0) + ms);
+    }
+    const top = [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([kernel, ms]) => ({ kernel, ms: round(ms, 1) }));
+    const stepMs = median(times);
+    out.models.push({ id, stepMs: round(stepMs, 1), samplesPerSec: Math.round((BATCH / stepMs) * 1000), kernelMs: round(kernelMs, 1), top });
+    tf.dispose([x, y]);
+    model.dispose();
+    console.log(`${stage.padEnd(14)} ${id.padEnd(6)} step ${stepMs.toFixed(1)} ms (${Math.round((BATCH / stepMs) * 1000)} samples/s); top: ${top[0]?.kernel} ${top[0]?.ms} ms`);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  // The kernel's own path last; the in-process stages first, on tfjs with no fixes of ours yet.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tf = require('@tensorflow/tfjs') as Tfjs;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('@tensorflow/tfjs-backend-wasm');
+  registerWasmTrainingKernels(tf);
+  await tf.setBackend('wasm');
+  const results: StageResult[] = [];
+  results.push(await profileStage(tf, 'stock'));
+  registerWasmMatMulFix(tf);
+  results.push(await profileStage(tf, '+ matMul'));
+  registerWasmConvGradKernels(tf);
+  results.push(await profileStage(tf, '+ conv grads'));
+  registerWasmKernels(tf);
+  const loaded = await loadBackend('wasm', { notebookDir: process.cwd() });
+  results.push(await profileStage(loaded.tf, `kernel`));
+  const detail = loaded.detail;
+
+  const dir = resolve(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const md: string[] = [
+    `# Training step profile (wasm: ${detail})`,
+    '',
+    `${new Date().toISOString().slice(0, 10)}, Node ${process.version}. \`trainOnBatch\` of batch ${BATCH}, median of ${STEPS} steps; kernel times from \`tf.profile\` of one more step.`,
+    '',
+    `| stage | ${MODELS.map((m) => m.name).join(' | ')} |`,
+    `| --- | ${MODELS.map(() => '---:').join(' | ')} |`,
+    ...results.map((r) => `| ${r.stage} | ${r.models.map((m) => `${m.stepMs} ms (${m.samplesPerSec.toLocaleString('en-US')}/s)`).join(' | ')} |`),
+    '',
+  ];
+  for (const r of results) {
+    md.push(`## ${r.stage}`, '');
+    for (const m of r.models) {
+      md.push(`- **${m.id}**: step ${m.stepMs} ms, kernels ${m.kernelMs} ms (the rest is tfjs's JavaScript: tape, optimizer, callbacks)`);
+      for (const t of m.top) md.push(`  - ${t.ms} ms \`${t.kernel}\``);
+    }
+    md.push('');
+  }
+  writeFileSync(join(dir, 'profile.md'), md.join('\n'));
+  writeFileSync(join(dir, 'profile.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, detail, results }, null, 2) + '\n');
+  console.log(`wrote ${join(dir, 'profile.md')}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
