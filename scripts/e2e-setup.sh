@@ -79,6 +79,11 @@ else
     # against the Node that runs it: it must be Node 24, headers taken from the Node 24 package.
     export PATH="$NODE_DIR/bin:$PATH"
     export npm_config_nodedir="$NODE_DIR"
+    # Run from an npm script (npm run test:e2e), the outer npm's settings are in the environment
+    # as npm_config_*; the inner npm would take them as its own config. user-agent is the one
+    # that matters: code-server's postinstall reads the Node version from it, and the outer one
+    # names the project's Node (v20), so the install fails with "requires node v24".
+    unset npm_config_user_agent npm_node_execpath npm_execpath npm_config_node_gyp
     [ "$(node -v | cut -d. -f1)" = "v${NODE_MAJOR}" ] || die "PATH does not resolve node ${NODE_MAJOR}"
     npm install --prefix "$CS_DIR" "code-server@$CODE_SERVER_VERSION" </dev/null
   )
