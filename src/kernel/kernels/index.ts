@@ -8,6 +8,7 @@ import { registerWasmTrainingKernels } from './wasmTraining';
 import { registerWasmOneHotFix } from './wasmOneHot';
 import { registerWasmMatMulFix } from './wasmMatMul';
 import { registerWasmConvGradKernels } from './wasmConvGrad';
+import { registerWasmSliceGatherKernels } from './wasmSliceGather';
 import { registerTransformFixes } from './transform';
 
 /** Registers everything bmnb provides for the wasm backend. Call after tfjs-backend-wasm is imported. */
@@ -16,6 +17,7 @@ export function registerWasmKernels(tf: Tfjs): void {
   registerWasmOneHotFix(tf);
   registerWasmMatMulFix(tf);
   registerWasmConvGradKernels(tf);
+  registerWasmSliceGatherKernels(tf);
   // tf.image.transform (augment's layers, and any cell's own): tfjs 4.22 gets it wrong on wasm ('reflect') and cpu (batches).
   registerTransformFixes(tf);
 }

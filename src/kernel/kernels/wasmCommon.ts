@@ -79,3 +79,32 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
+
+/** A faster path for a kernel: its result, or null to run the original kernel. */
+export type FastPath = (tf: Tfjs, inputs: KernelParams['inputs'], backend: WasmBackendLike, attrs: Attrs) => TensorInfo | null;
+
+/**
+ * Replaces wasm kernels with `fast` paths that fall back to the original kernel where they
+ * return null. `mark` tells our wrappers apart, so a second call does not wrap again. Returns the
+ * names replaced (now or earlier); a kernel the backend lacks is skipped.
+ */
+export function replaceWasmKernels(tf: Tfjs, mark: symbol, replacements: ReadonlyArray<readonly [string, FastPath]>): string[] {
+  const done: string[] = [];
+  for (const [name, fast] of replacements) {
+    const original = tf.getKernel(name, 'wasm') as TF.KernelConfig | undefined;
+    if (!original) continue;
+    if ((original.kernelFunc as unknown as Record<symbol, unknown>)[mark]) {
+      done.push(name);
+      continue;
+    }
+    const kernelFunc: TF.KernelFunc = (args) => {
+      const r = fast(tf, args.inputs, asWasmBackend(args.backend, name), (args.attrs ?? {}) as Attrs);
+      return r ?? original.kernelFunc(args);
+    };
+    Object.defineProperty(kernelFunc, mark, { value: true });
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ ...original, kernelFunc });
+    done.push(name);
+  }
+  return done;
+}

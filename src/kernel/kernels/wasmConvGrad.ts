@@ -20,16 +20,14 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import {
-  as4D, asWasmBackend, input,
-  type Attrs, type KernelParams, type Padding, type RoundingMode, type TensorInfo, type Tfjs, type WasmBackendLike,
+  as4D, input, replaceWasmKernels,
+  type Attrs, type FastPath, type KernelParams, type Padding, type RoundingMode, type TensorInfo, type Tfjs, type WasmBackendLike,
 } from './wasmCommon';
 
 const FAST = Symbol.for('bmnb.wasmConvGrad');
 
-type Fast = (tf: Tfjs, inputs: KernelParams['inputs'], backend: WasmBackendLike, attrs: Attrs) => TensorInfo | null;
-
 /** The kernels replaced, each with its fast path (null: use the original). */
-const REPLACEMENTS: ReadonlyArray<readonly [string, Fast]> = [
+const REPLACEMENTS: ReadonlyArray<readonly [string, FastPath]> = [
   ['Conv2DBackpropInput', conv2DBackpropInput],
   ['MaxPoolGrad', maxPoolGrad],
 ];
@@ -40,24 +38,7 @@ const REPLACEMENTS: ReadonlyArray<readonly [string, Fast]> = [
  * Call after `@tensorflow/tfjs-backend-wasm` is imported.
  */
 export function registerWasmConvGradKernels(tf: Tfjs): string[] {
-  const done: string[] = [];
-  for (const [name, fast] of REPLACEMENTS) {
-    const original = tf.getKernel(name, 'wasm') as TF.KernelConfig | undefined;
-    if (!original) continue;
-    if ((original.kernelFunc as unknown as Record<symbol, unknown>)[FAST]) {
-      done.push(name);
-      continue;
-    }
-    const kernelFunc: TF.KernelFunc = (args) => {
-      const r = fast(tf, args.inputs, asWasmBackend(args.backend, name), (args.attrs ?? {}) as Attrs);
-      return r ?? original.kernelFunc(args);
-    };
-    Object.defineProperty(kernelFunc, FAST, { value: true });
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ ...original, kernelFunc });
-    done.push(name);
-  }
-  return done;
+  return replaceWasmKernels(tf, FAST, REPLACEMENTS);
 }
 
 const isNHWC = (f: unknown) => f == null || f === 'NHWC' || f === 'channelsLast';
