@@ -48,7 +48,7 @@ describe('bmnb run', () => {
     assert.equal(r.stdout, 'n is 3\n3\n');
     assert.match(r.stderr, /\[1\/2\] cell 1 … ✓ \d+ ms/);
     assert.match(r.stderr, /\[2\/2\] cell 3 ✓ \d+ ms/);
-    assert.match(r.stderr, /on wasm \(SIMD, 1 thread\)/);
+    assert.match(r.stderr, /on wasm \(SIMD, \d+ threads?( for kernels of [\d.]+\+ MFLOP, 1 for smaller ones)?\), tfjs/);
     assert.match(r.stderr, /skipped tensorflow-gpu: @tensorflow\/tfjs-node-gpu is not installed/);
     assert.equal(readFileSync(join(dir, 'nb.bmnb'), 'utf8'), GOOD);
     assert.deepEqual(readdirSync(dir), ['nb.bmnb']);

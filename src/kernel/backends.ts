@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { BackendName, BackendStatus } from '../protocol';
 import { AUTO_ORDER, BACKENDS } from '../protocol';
 import { registerCpuKernels, registerWasmKernels } from './kernels';
+import { registerThreadedWasm, threadedWasmFailure, threadedWasmPerKernel, wantedThreadMinFlops, wantedWasmThreads, wasmThreadsInUse } from './wasmThreads';
 
 export type Tfjs = typeof import('@tensorflow/tfjs');
 
@@ -128,9 +129,32 @@ async function loadWasm(): Promise<{ tf: Tfjs; detail: string }> {
     throw new BackendUnavailable(`@tensorflow/tfjs-backend-wasm failed to load: ${firstLine(err)}`);
   }
   registerWasmKernels(tf);
-  if (!(await tf.setBackend('wasm'))) throw new BackendUnavailable('the wasm backend did not start');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  return { tf, detail: simd ? 'SIMD, 1 thread' : 'no SIMD, 1 thread' };
+  const wanted = wantedWasmThreads();
+  if (typeof wanted !== 'number') throw new BackendError(wanted.error, []);
+  const minFlops = wantedThreadMinFlops();
+  if (typeof minFlops !== 'number') throw new BackendError(minFlops.error, []);
+  let why = '';
+  if (wanted > 1 && tf.findBackend('wasm') == null) {
+    if (!simd) why = '; threads need SIMD, which this runtime lacks';
+    else {
+      try {
+        registerThreadedWasm(tf, wanted, minFlops);
+      } catch (err) {
+        why = `; threads unavailable: ${firstLine(err)}`;
+      }
+    }
+  }
+  if (!(await tf.setBackend('wasm'))) throw new BackendUnavailable('the wasm backend did not start');
+  const failure = threadedWasmFailure();
+  if (failure) why = `; the threaded build failed to start: ${failure}`;
+  const threads = Math.max(1, wasmThreadsInUse());
+  if (threads > 1 && !failure) {
+    const { minFlops: from, failure: noSwitch } = threadedWasmPerKernel();
+    if (from !== undefined) why = ` for kernels of ${from / 1e6}+ MFLOP, 1 for smaller ones`;
+    else if (noSwitch) why = ` for every kernel (${noSwitch})`;
+  }
+  return { tf, detail: `${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}${why}` };
 }
 
 async function loadCpu(): Promise<{ tf: Tfjs; detail: string }> {

@@ -10,7 +10,7 @@ import type { BackendName, OutputItemPayload } from './payloads';
 export interface BackendStatus {
   name: BackendName;
   available: boolean;
-  /** One line: why it is unavailable, or what it is (e.g. "SIMD, 1 thread"). */
+  /** One line: why it is unavailable, or what it is (e.g. "SIMD, 2 threads"). */
   detail: string;
   /** What a user can do to make it available. */
   install?: string;
