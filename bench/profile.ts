@@ -4,24 +4,24 @@
  * adam, categoricalCrossentropy, random MNIST-shaped data) and, from `tf.profile`, the kernels
  * that take the most time.
  *
- * Stages (each adds to the one before; registering is cumulative, so they run in this order):
+ * Stages (each adds to the one before; each runs in a process of its own):
  * 1. `stock`: tfjs-backend-wasm 4.22 plus only the kernels it lacks (without them no CNN trains);
  * 2. `+ matMul`: the transposed BatchMatMul fix (src/kernel/kernels/wasmMatMul.ts);
- * 3. `+ conv grads`: the faster Conv2DBackpropInput and MaxPoolGrad (wasmConvGrad.ts);
- * 4. `kernel`: what the kernel process registers (src/kernel/kernels/index.ts), threads as it
- *    starts them.
+ * 3. `+ conv grads`: the faster Conv2DBackpropInput and MaxPoolGrad (wasmConvGrad.ts), one thread;
+ * 4. `+ threads`: the backend as the kernel process loads it (`loadBackend('wasm')`: every kernel
+ *    of src/kernel/kernels, and the threaded build with as many threads as it picks).
  *
  * Run: `node --import tsx bench/profile.ts` (part of `npm run bench`); writes
  * bench/results/profile.md and profile.json. BENCH_PROFILE_STEPS (default 8) timed steps per
  * model and stage, BENCH_PROFILE_TOP (default 6) kernels listed.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { median, round } from './stats';
 import { registerWasmTrainingKernels } from '../src/kernel/kernels/wasmTraining';
 import { registerWasmMatMulFix } from '../src/kernel/kernels/wasmMatMul';
 import { registerWasmConvGradKernels } from '../src/kernel/kernels/wasmConvGrad';
-import { registerWasmKernels } from '../src/kernel/kernels';
 import { loadBackend, type Tfjs } from '../src/kernel/backends';
 
 const STEPS = Number(process.env.BENCH_PROFILE_STEPS ?? 8);
@@ -89,29 +89,53 @@ async function profileStage(tf: Tfjs, stage: string): Promise<StageResult> {
   return out;
 }
 
+const STAGES = ['stock', '+ matMul', '+ conv grads', '+ threads'] as const;
+
+/** One stage, in this process: prints its result as JSON on the last line. */
+async function runStage(stage: (typeof STAGES)[number]): Promise<void> {
+  let tf: Tfjs;
+  let detail: string;
+  if (stage === '+ threads') {
+    const loaded = await loadBackend('wasm', { notebookDir: process.cwd() });
+    tf = loaded.tf;
+    detail = loaded.detail;
+  } else {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    tf = require('@tensorflow/tfjs') as Tfjs;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@tensorflow/tfjs-backend-wasm');
+    registerWasmTrainingKernels(tf);
+    if (stage !== 'stock') registerWasmMatMulFix(tf);
+    if (stage === '+ conv grads') registerWasmConvGradKernels(tf);
+    await tf.setBackend('wasm');
+    detail = '1 thread';
+  }
+  const result = await profileStage(tf, `${stage} (${detail})`);
+  process.stdout.write(`\n${JSON.stringify(result)}\n`);
+}
+
 async function main(): Promise<void> {
-  // The kernel's own path last; the in-process stages first, on tfjs with no fixes of ours yet.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const tf = require('@tensorflow/tfjs') as Tfjs;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('@tensorflow/tfjs-backend-wasm');
-  registerWasmTrainingKernels(tf);
-  await tf.setBackend('wasm');
+  const only = process.env.BENCH_PROFILE_STAGE as (typeof STAGES)[number] | undefined;
+  if (only) return runStage(only);
   const results: StageResult[] = [];
-  results.push(await profileStage(tf, 'stock'));
-  registerWasmMatMulFix(tf);
-  results.push(await profileStage(tf, '+ matMul'));
-  registerWasmConvGradKernels(tf);
-  results.push(await profileStage(tf, '+ conv grads'));
-  registerWasmKernels(tf);
-  const loaded = await loadBackend('wasm', { notebookDir: process.cwd() });
-  results.push(await profileStage(loaded.tf, `kernel`));
-  const detail = loaded.detail;
+  for (const stage of STAGES) {
+    const r = spawnSync(process.execPath, [...process.execArgv, __filename], {
+      env: { ...process.env, BENCH_PROFILE_STAGE: stage },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 600_000,
+    });
+    const last = r.stdout.trim().split('\n').pop() ?? '';
+    if (r.status !== 0 || !last.startsWith('{')) throw new Error(`stage ${stage} failed (exit ${r.status}): ${r.stdout.slice(-500)}`);
+    process.stdout.write(r.stdout.slice(0, r.stdout.lastIndexOf(last)));
+    results.push(JSON.parse(last) as StageResult);
+  }
+  const detail = 'one process per stage';
 
   const dir = resolve(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const md: string[] = [
-    `# Training step profile (wasm: ${detail})`,
+    `# Training step profile, wasm (${detail})`,
     '',
     `${new Date().toISOString().slice(0, 10)}, Node ${process.version}. \`trainOnBatch\` of batch ${BATCH}, median of ${STEPS} steps; kernel times from \`tf.profile\` of one more step.`,
     '',

@@ -49,7 +49,11 @@ const SECONDS = env('BENCH_TRAIN_SECONDS', 3);
 const REPEATS = Math.round(env('BENCH_TRAIN_REPEATS', 3));
 const WARMUP_BATCHES = Math.round(env('BENCH_TRAIN_WARMUP_BATCHES', 2));
 const MAX_SECONDS = env('BENCH_TRAIN_MAX_SECONDS', 30);
-const BACKEND_LIST = (process.env.BENCH_TRAIN_BACKENDS ?? BACKENDS.join(',')).split(',').map((s) => s.trim()).filter(Boolean) as BackendName[];
+/** Backends to run, in order; `wasm:N` is wasm with BMNB_WASM_THREADS=N. By default wasm runs as the kernel picks its threads, then with 1. */
+const BACKEND_LIST = (process.env.BENCH_TRAIN_BACKENDS ?? BACKENDS.flatMap((b) => (b === 'wasm' ? ['wasm', 'wasm:1'] : [b])).join(','))
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const PYTORCH = process.env.BENCH_TRAIN_PYTORCH !== '0';
 const FMA_CHECK = process.env.BENCH_TRAIN_FMA !== '0';
 
@@ -266,7 +270,8 @@ interface Measurement {
 }
 
 interface BackendResult {
-  backend: BackendName;
+  /** The backend, with `:N` where its thread count was set (wasm:1). */
+  backend: string;
   available: boolean;
   detail: string;
   seconds?: number;
@@ -282,18 +287,20 @@ async function cell(kernel: KernelClient, source: string): Promise<string> {
 const timedFit = (x: string, y: string) =>
   `const f0 = performance.now(); await B.model.fit(${x}, ${y}, { epochs: 1, batchSize: ${BATCH}, verbose: 0 }); (performance.now() - f0) / 1000`;
 
-async function benchBackend(backend: BackendName, peak: Peak): Promise<BackendResult> {
+async function benchBackend(entry: string, peak: Peak): Promise<BackendResult> {
   const t0 = performance.now();
+  const [backend, threads] = entry.split(':') as [BackendName, string | undefined];
+  const env = threads ? { BMNB_WASM_THREADS: threads } : undefined;
   let kernel: KernelClient;
   try {
-    kernel = await KernelClient.start({ kernelPath: KERNEL, notebookDir: ROOT, backend });
+    kernel = await KernelClient.start({ kernelPath: KERNEL, notebookDir: ROOT, backend, env });
   } catch (err) {
     const line = firstLine(err instanceof Error ? err.message : String(err));
     // "Backend 'x' cannot load here (x: why)." → "why"
     const why = /cannot load here \([\w-]+: (.*)\)\.?$/.exec(line)?.[1] ?? line;
-    return { backend, available: false, detail: why, models: [] };
+    return { backend: entry, available: false, detail: why, models: [] };
   }
-  const result: BackendResult = { backend, available: true, detail: kernel.info.detail, models: [] };
+  const result: BackendResult = { backend: entry, available: true, detail: kernel.info.detail, models: [] };
   try {
     await cell(
       kernel,
@@ -428,14 +435,18 @@ print(json.dumps(out))
 function benchTorch(): TorchResult {
   const none = (detail: string): TorchResult => ({ available: false, detail, models: {} });
   if (!PYTORCH) return none('PyTorch peer skipped (BENCH_TRAIN_PYTORCH=0)');
-  const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8', timeout: 120_000 });
-  if (probe.status !== 0) return none('PyTorch not installed (python3-torch): peer not measured');
+  // The first Python that imports torch: BENCH_PYTHON, the one on PATH, then Debian's own (python3-torch
+  // installs for /usr/bin/python3, which a pyenv or venv python3 on PATH does not see).
+  const python = [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3']
+    .filter((p): p is string => !!p)
+    .find((p) => spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8', timeout: 120_000 }).status === 0);
+  if (!python) return none('PyTorch not installed (python3-torch): peer not measured');
   const dir = mkdtempSync(join(tmpdir(), 'bmnb-torch-'));
   try {
     const script = join(dir, 'train.py');
     writeFileSync(script, torchScript());
     const args = [cpus().length, SECONDS, REPEATS, WARMUP_BATCHES, SAMPLES, BATCH, MAX_SECONDS].map(String);
-    const r = spawnSync('python3', [script, ...args], { encoding: 'utf8', timeout: 600_000, maxBuffer: 1 << 24 });
+    const r = spawnSync(python, [script, ...args], { encoding: 'utf8', timeout: 600_000, maxBuffer: 1 << 24 });
     if (r.status !== 0) return none(`PyTorch run failed: ${firstLine(r.stderr || String(r.error ?? r.signal))}`);
     const parsed = JSON.parse(r.stdout.trim().split('\n').pop()!) as Omit<TorchResult, 'available'>;
     for (const m of Object.values(parsed.models)) if ('runs' in m) m.runs = m.runs.map((v) => round(v, 1));
@@ -471,8 +482,8 @@ async function main(): Promise<void> {
     machine,
     settings: { batchSize: BATCH, maxSamples: SAMPLES, targetSeconds: SECONDS, repeats: REPEATS, warmupBatches: WARMUP_BATCHES, maxSeconds: MAX_SECONDS },
     peak,
-    /** One core at 4 floats per FMA: the wasm backend's single thread and 128-bit SIMD. */
-    wasmCeilingGflops: round(((peak.measured?.gflops || peak.gflops) / peak.cores) * (4 / peak.floatsPerFma), 1),
+    /** One core at 4 floats per FMA: what one wasm thread with 128-bit SIMD can reach. */
+    wasmCeilingGflopsPerThread: round(((peak.measured?.gflops || peak.gflops) / peak.cores) * (4 / peak.floatsPerFma), 1),
     flopsFormula: 'per training sample: 3 × forward (backward ≈ 2 × forward); forward = 2 × multiply-adds of conv and dense layers; bias, activations, pooling, loss and adam left out',
     models: MODELS.map((m) => ({ id: m.id, name: m.name, forwardMacs: forwardMacs(m), trainMflopsPerSample: round(trainFlops(m) / 1e6, 3) })),
     backends,
@@ -521,7 +532,7 @@ async function main(): Promise<void> {
     '',
     `Peak: ${peak.cores} cores × ${peak.mhz} MHz (${peak.clockSource}) × ${peak.floatsPerFma} floats per FMA (${peak.isa}) × 2 FMA units × 2 flops = **${peak.gflops} GFLOP/s** (nominal; a core that splits 512-bit FMAs in two, like AMD Zen 4, or vCPUs that are hyperthreads, reach less; a clock above "cpu MHz", turbo, reaches more).` +
       (peak.measured ? ` Measured: ${peak.measured.gflops} GFLOP/s, ${peak.measured.note}.` : '') +
-      ` The wasm backend runs one thread with 128-bit SIMD, so its own ceiling is 1 core × 4 floats per FMA${peak.measured?.gflops ? ' at the measured rate' : ''}: ${results.wasmCeilingGflops} GFLOP/s (half that without FMA, which wasm SIMD lacks).`,
+      ` The wasm backend's 128-bit SIMD does 4 floats per FMA, so each of its threads can reach at most ${results.wasmCeilingGflopsPerThread} GFLOP/s (1 core${peak.measured?.gflops ? ' at the measured rate' : ''}; half that without FMA, which wasm SIMD lacks).`,
     '',
     'Reproduce: `npm run bench`, or `node esbuild.mjs && node --import tsx bench/training.ts` (BENCH_TRAIN_SAMPLES, BENCH_TRAIN_SECONDS, BENCH_TRAIN_REPEATS, BENCH_TRAIN_WARMUP_BATCHES, BENCH_TRAIN_MAX_SECONDS, BENCH_TRAIN_BACKENDS, BENCH_TRAIN_MODELS, BENCH_TRAIN_PYTORCH=0, BENCH_TRAIN_FMA=0).',
     '',
