@@ -46,6 +46,20 @@ describe('a session', () => {
     assert.equal((await run(kernel, 'rerun * 10')).text, '20');
   });
 
+  test('re-running an unchanged cell runs it again: side effects, fresh values, its errors and its label', async () => {
+    const source = 'const drawn: number = Math.random();\n(globalThis as any).reruns = ((globalThis as any).reruns ?? 0) + 1;\n[(globalThis as any).reruns, drawn]';
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(JSON.parse((await run(kernel, source, 'typescript', 'cell 30')).text!.replace(/\s+/g, '')) as [number, number]);
+    assert.deepEqual(runs.map((r) => r[0]), [1, 2, 3]);
+    assert.equal(new Set(runs.map((r) => r[1])).size, 3, 'each run draws its own number');
+    const failing = 'const fine = 1;\n(null as any).boom;';
+    for (const label of ['cell 31', 'cell 31', 'cell 32']) {
+      const r = await run(kernel, failing, 'typescript', label);
+      assert.equal(r.status, 'error');
+      assert.deepEqual([r.error!.location?.cellLabel, r.error!.location?.line], [label, 2]);
+    }
+  });
+
   test('destructuring declarations bind every name', async () => {
     await run(kernel, 'const { d1, d2: [d3] } = { d1: "one", d2: ["three"] };');
     assert.equal((await run(kernel, 'd1 + " " + d3')).text, 'one three');
