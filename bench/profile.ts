@@ -61,13 +61,19 @@ async function profileStage(tf: Tfjs, stage: string): Promise<StageResult> {
     const model = build(tf, id);
     const x = tf.randomUniform([BATCH, 28, 28, 1]);
     const y = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32'), 10).toFloat();
-    for (let i = 0; i < 3; i++) await model.trainOnBatch(x, y);
+    // Warm up until the JIT has settled (a fresh process runs a dense step 3× slower at first):
+    // at least 3 steps and 1 s. Then time at least STEPS steps and 1 s.
+    const steps = async (min: number, ms: number, each?: (t: number) => void) => {
+      const start = performance.now();
+      for (let i = 0; i < min || performance.now() - start < ms; i++) {
+        const t0 = performance.now();
+        await model.trainOnBatch(x, y);
+        each?.(performance.now() - t0);
+      }
+    };
+    await steps(3, 1000);
     const times: number[] = [];
-    for (let i = 0; i < STEPS; i++) {
-      const t0 = performance.now();
-      await model.trainOnBatch(x, y);
-      times.push(performance.now() - t0);
-    }
+    await steps(STEPS, 1000, (t) => times.push(t));
     const prof = await tf.profile(async () => {
       await model.trainOnBatch(x, y);
     });
@@ -137,7 +143,7 @@ async function main(): Promise<void> {
   const md: string[] = [
     `# Training step profile, wasm (${detail})`,
     '',
-    `${new Date().toISOString().slice(0, 10)}, Node ${process.version}. \`trainOnBatch\` of batch ${BATCH}, median of ${STEPS} steps; kernel times from \`tf.profile\` of one more step.`,
+    `${new Date().toISOString().slice(0, 10)}, Node ${process.version}. \`trainOnBatch\` of batch ${BATCH}, median of at least ${STEPS} steps (and 1 s) after 1 s of warm-up; kernel times from \`tf.profile\` of one more step.`,
     '',
     `| stage | ${MODELS.map((m) => m.name).join(' | ')} |`,
     `| --- | ${MODELS.map(() => '---:').join(' | ')} |`,
