@@ -129,13 +129,19 @@ describe('bmnb doctor', () => {
   });
 
   test('exit 1 when no backend loads', async () => {
-    // A stand-in probe that reports every backend as failing.
+    // A stand-in kernel that answers kernel/probeBackend with every backend failing.
     const dir = tempDir();
-    const probe = join(dir, 'probe.js');
-    writeFileSync(probe, "process.stdout.write(JSON.stringify({ name: process.argv[3], loads: false, facts: {}, error: 'broken here' }) + '\\n');\n");
+    const kernel = join(dir, 'kernel.js');
+    writeFileSync(
+      kernel,
+      "process.on('message', (m) => {\n" +
+        "  if (m.method === 'kernel/probeBackend') process.send({ jsonrpc: '2.0', id: m.id, result: { name: m.params.backend, loads: false, facts: {}, error: 'broken here' } });\n" +
+        "  if (m.method === 'kernel/shutdown') process.exit(0);\n" +
+        '});\n',
+    );
     let out = '';
     const stdout = new Writable({ write(chunk, _enc, done) { out += String(chunk); done(); } });
-    const code = await doctorCommand({ cliPath: probe, dir, json: false, stdout });
+    const code = await doctorCommand({ kernelPath: kernel, dir, json: false, stdout });
     assert.equal(code, 1);
     assert.match(out, /✘ wasm: does not load — broken here/);
     assert.match(out, /auto would pick: nothing \(no backend loads\)/);

@@ -3,40 +3,24 @@
  * were found, why the others do not and how to install them, the CUDA/cuDNN libraries that
  * tfjs-node-gpu needs, the Node version, the CPU and which backend `auto` would pick.
  *
- * Each backend is loaded in its own child process (`node dist/cli.js __doctor-probe <name>`), so
- * a native backend never loads into the CLI (or extension host) process, one that crashes cannot
- * take the others down, and each starts from a clean tfjs.
+ * Each backend is loaded in a kernel process of its own (dist/kernel.js, asked with the protocol's
+ * kernel/probeBackend request), so a native backend never loads into the CLI (or extension host)
+ * process, one that crashes cannot take the others down, and each starts from a clean tfjs. The
+ * kernel answers with typed fields; nothing here reads its error text.
  *
  * @example
  * // bmnb doctor --json | jq '.auto'
- * const report = await runDoctor({ cliPath: 'dist/cli.js', dir: process.cwd() });
+ * const report = await runDoctor({ kernelPath: 'dist/kernel.js', dir: process.cwd() });
  * formatDoctor(report); // 'bmnb doctor …\n  ✔ wasm 4.22.0 …'
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, arch, platform, release } from 'node:os';
-import { dirname, join } from 'node:path';
-import { AUTO_ORDER, BACKENDS, type BackendName } from '../protocol';
+import { join } from 'node:path';
+import { probeBackend } from '../host/kernelClient';
+import { AUTO_ORDER, BACKENDS, type BackendName, type BackendReport } from '../protocol';
 
-/** What one backend's probe found. */
-export interface BackendReport {
-  name: BackendName;
-  loads: boolean;
-  /** The package that provides it and its version (from its package.json). */
-  package?: string;
-  version?: string;
-  /** tfjs-core's version as the backend sees it. */
-  tfjsCore?: string;
-  /** Where the package was found. */
-  path?: string;
-  /** Extra facts: wasm SIMD/threads, tensorflow-gpu GPU in use. */
-  facts: Record<string, string | boolean | number>;
-  /** Why it does not load. */
-  error?: string;
-  /** How to install it. */
-  install?: string;
-}
+export type { BackendReport };
 
 /** One shared library that tfjs-node-gpu needs. */
 export interface CudaLibrary {
@@ -73,93 +57,6 @@ export const CUDA_LIBRARIES: readonly { name: string; what: string }[] = [
   { name: 'libcusparse.so.11', what: 'cuSPARSE (CUDA 11)' },
   { name: 'libcudnn.so.8', what: 'cuDNN 8' },
 ];
-
-const PACKAGE: Record<BackendName, string> = {
-  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
-  tensorflow: '@tensorflow/tfjs-node',
-  webgpu: '@tensorflow/tfjs-backend-webgpu',
-  wasm: '@tensorflow/tfjs-backend-wasm',
-  cpu: '@tensorflow/tfjs-backend-cpu',
-};
-
-/** The package.json of `pkg` above a file it resolved to. */
-function packageJsonAbove(file: string, pkg: string): { dir: string; version?: string } | undefined {
-  let dir = dirname(file);
-  for (;;) {
-    const p = join(dir, 'package.json');
-    if (existsSync(p)) {
-      try {
-        const json = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
-        if (json.name === pkg) return { dir, version: json.version };
-      } catch {
-        // keep looking
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-}
-
-function firstLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n').find((l) => l.trim().length > 0)?.trim() ?? msg;
-}
-
-/**
- * In the probe child: loads `name` as the kernel would and reports on it. Printed as one JSON line.
- */
-export async function probeBackendHere(name: BackendName, dir: string): Promise<BackendReport> {
-  // Loaded only here (in the child), so the CLI process itself never pulls tfjs in.
-  const { loadBackend, BackendError, findPackage } = await import('../kernel/backends');
-  const search = { notebookDir: dir, extraPath: process.env.BMNB_TFJS_NODE_PATH };
-  const own = createRequire(__filename);
-  const pkg = PACKAGE[name];
-  const report: BackendReport = { name, loads: false, package: pkg, facts: {} };
-  let resolved: string | undefined;
-  if (name === 'tensorflow-gpu' || name === 'tensorflow' || name === 'webgpu') resolved = findPackage(pkg, search);
-  else {
-    try {
-      resolved = own.resolve(pkg);
-    } catch {
-      resolved = undefined;
-    }
-  }
-  if (resolved) {
-    const found = packageJsonAbove(resolved, pkg);
-    report.path = found?.dir ?? resolved;
-    report.version = found?.version;
-  }
-  try {
-    const loaded = await loadBackend(name, search);
-    const tf = loaded.tf as unknown as {
-      version?: Record<string, string>;
-      env(): { getAsync(flag: string): Promise<unknown> };
-      node?: { isUsingGpuDevice?: () => boolean };
-    };
-    report.loads = true;
-    report.tfjsCore = tf.version?.['tfjs-core'];
-    report.facts.detail = loaded.detail;
-    if (name === 'wasm') {
-      report.facts.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-      report.facts.threads = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
-    }
-    if (name === 'tensorflow-gpu' || name === 'tensorflow') {
-      const using = tf.node?.isUsingGpuDevice?.();
-      if (typeof using === 'boolean') report.facts.gpuInUse = using;
-    }
-  } catch (err) {
-    if (err instanceof BackendError) {
-      // loadBackend's message is "Backend 'x' cannot load here (x: why).\n…": keep the why.
-      const m = /cannot load here \((.*)\)\.\n/s.exec(err.message);
-      report.error = m ? m[1].replace(new RegExp(`^${name}: `), '') : firstLine(err);
-      report.install = err.statuses.find((s) => s.name === name)?.install;
-    } else {
-      report.error = `failed while starting: ${firstLine(err)}`;
-    }
-  }
-  return report;
-}
 
 function cpuFlags(): { avx2: boolean; avx512: boolean } | null {
   if (platform() !== 'linux') return null;
@@ -213,32 +110,9 @@ export function checkCuda(env: NodeJS.ProcessEnv = process.env): DoctorReport['c
   return { required: CUDA_REQUIRED, libraries, missing: libraries.filter((l) => !l.found).map((l) => l.name), searched };
 }
 
-function runProbe(cliPath: string, name: BackendName, dir: string, env: NodeJS.ProcessEnv): Promise<BackendReport> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [cliPath, '__doctor-probe', name, dir],
-      { env: { ...env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8', timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const line = stdout.split('\n').reverse().find((l) => l.startsWith('{"name"'));
-        if (line) {
-          try {
-            resolve(JSON.parse(line) as BackendReport);
-            return;
-          } catch {
-            // fall through
-          }
-        }
-        const why = err?.killed ? 'timed out after 120 s' : firstLine(stderr || err?.message || 'no report');
-        resolve({ name, loads: false, package: PACKAGE[name], facts: {}, error: `the probe process failed: ${why}` });
-      },
-    );
-  });
-}
-
 export interface DoctorOptions {
-  /** dist/cli.js, which runs the probes. */
-  cliPath: string;
+  /** dist/kernel.js: each backend is probed in a kernel process of its own. */
+  kernelPath: string;
   /** Where a notebook would be: native backends are looked for in its node_modules. */
   dir: string;
   env?: NodeJS.ProcessEnv;
@@ -247,7 +121,11 @@ export interface DoctorOptions {
 /** Probes every backend (each in its own child process) and the machine. */
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const env = options.env ?? process.env;
-  const backends = await Promise.all(BACKENDS.map((name) => runProbe(options.cliPath, name, options.dir, env)));
+  const backends = await Promise.all(
+    BACKENDS.map((backend) =>
+      probeBackend({ kernelPath: options.kernelPath, backend, notebookDir: options.dir, nodePath: process.execPath, env: { ...env, ELECTRON_RUN_AS_NODE: '1' } }),
+    ),
+  );
   const cores = cpus();
   return {
     node: process.version,
@@ -304,15 +182,4 @@ export async function doctorCommand(options: DoctorOptions & { json: boolean; st
   const report = await runDoctor(options);
   options.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctor(report));
   return report.backends.some((b) => b.loads) ? 0 : 1;
-}
-
-/** The hidden `__doctor-probe <name> <dir>` of dist/cli.js: one backend, one JSON line on stdout. */
-export async function doctorProbeMain(name: string, dir: string): Promise<number> {
-  if (!(BACKENDS as readonly string[]).includes(name)) {
-    process.stderr.write(`unknown backend '${name}'\n`);
-    return 2;
-  }
-  const report = await probeBackendHere(name as BackendName, dir);
-  process.stdout.write(`${JSON.stringify(report)}\n`);
-  return 0;
 }

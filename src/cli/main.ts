@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { BACKENDS, type BackendName } from '../protocol';
 import { BadInputError, defaultKernelPath, EXIT, runNotebook } from './run';
 import { parseParam, ParamError } from './params';
-import { doctorCommand, doctorProbeMain } from './doctor';
+import { doctorCommand } from './doctor';
 
 const USAGE = `Usage: bmnb run <file.bmnb> [options]
 
@@ -67,15 +67,9 @@ function parseDoctor(argv: string[]): { json: boolean } {
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv[0] === '__doctor-probe') {
-    const code = await doctorProbeMain(argv[1] ?? '', argv[2] ?? process.cwd());
-    // A loaded backend may keep threads or handles alive: the report is written, so end here.
-    process.stdout.write('', () => process.exit(code));
-    return code;
-  }
   if (argv[0] === 'doctor') {
     const { json } = parseDoctor(argv.slice(1));
-    return doctorCommand({ cliPath: __filename, dir: process.cwd(), json, stdout: process.stdout });
+    return doctorCommand({ kernelPath: defaultKernelPath(), dir: process.cwd(), json, stdout: process.stdout });
   }
   const { values, positionals } = parse(argv);
   if (values.help || positionals.length === 0) {

@@ -17,10 +17,13 @@ import {
   InspectRequest,
   KernelErrorCodes,
   MemoryRequest,
+  ProbeBackendRequest,
   ShutdownRequest,
   StreamNotification,
   VariablesRequest,
+  BACKEND_PACKAGES,
   type BackendName,
+  type BackendReport,
   type BackendStatus,
   type DisplayParams,
   type ExecuteParams,
@@ -100,6 +103,106 @@ export function explainExit(code: number | null, signal: NodeJS.Signals | null, 
   return `it exited with code ${code}.`;
 }
 
+/** A forked kernel process: its JSON-RPC connection, its log, and promises of its end. */
+interface ForkedKernel {
+  child: ChildProcess;
+  connection: MessageConnection;
+  logBuffer: { text: string };
+  /** Adds text to the kernel log (and passes it to `onLog`). */
+  onData(chunk: Buffer): void;
+  /** Resolves, once the process has ended, with why. */
+  exited: Promise<KernelDiedError>;
+  /** Rejects when the process could not be started at all. */
+  spawnFailed: Promise<never>;
+}
+
+function forkKernel(options: KernelOptions, interruptPipe: boolean): ForkedKernel {
+  const execArgv = options.maxMemoryMB ? [`--max-old-space-size=${options.maxMemoryMB}`] : [];
+  const child = fork(options.kernelPath, [], {
+    execPath: options.nodePath,
+    execArgv,
+    cwd: options.notebookDir,
+    env: { ...process.env, ...options.env, ...(interruptPipe ? { [INTERRUPT_FD_ENV]: String(INTERRUPT_FD) } : {}) },
+    // stdin ignored; stdout/stderr: the kernel log; the IPC channel; fd 4: interrupts.
+    stdio: interruptPipe ? ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'] : ['ignore', 'pipe', 'pipe', 'ipc'],
+    serialization: 'json',
+  });
+  const logBuffer = { text: '' };
+  const onData = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    logBuffer.text = (logBuffer.text + text).slice(-LOG_LIMIT);
+    options.onLog?.(text);
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  if (interruptPipe) (child.stdio[INTERRUPT_FD] as Writable | null)?.on('error', () => undefined);
+
+  const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+  connection.onError(() => undefined);
+  connection.listen();
+
+  const exited = new Promise<KernelDiedError>((resolve) => {
+    child.once('exit', (code, signal) => {
+      // Let the last lines of stderr arrive before explaining.
+      setTimeout(() => {
+        const why = explainExit(code, signal, logBuffer.text, options.maxMemoryMB);
+        resolve(new KernelDiedError(`The kernel died: ${why}`, code, signal));
+      }, 50);
+    });
+  });
+  const spawnFailed = new Promise<never>((_, reject) => {
+    child.once('error', (err) => {
+      onData(Buffer.from(`failed to start the kernel: ${err.message}\n`));
+      reject(new KernelStartError(`The kernel process could not be started with ${options.nodePath ?? process.execPath}: ${err.message}`, 'crash'));
+    });
+  });
+  spawnFailed.catch(() => undefined);
+  return { child, connection, logBuffer, onData, exited, spawnFailed };
+}
+
+export interface ProbeOptions extends Pick<KernelOptions, 'kernelPath' | 'notebookDir' | 'workspaceDir' | 'nodePath' | 'env' | 'onLog'> {
+  backend: BackendName;
+  /** How long the probe may take (default 120 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * Loads one backend in a kernel process of its own and reports on it (`bmnb doctor`): a native
+ * backend never loads into the caller, and one that crashes takes only its own process down.
+ * Never rejects: a probe that fails is a report that says why.
+ */
+export async function probeBackend(options: ProbeOptions): Promise<BackendReport> {
+  const { backend } = options;
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const { child, connection, logBuffer, exited, spawnFailed } = forkKernel({ ...options, backend }, false);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      connection.sendRequest(ProbeBackendRequest.type, { backend, notebookDir: options.notebookDir, workspaceDir: options.workspaceDir }),
+      exited.then((err): never => {
+        const last = logBuffer.text.trim().split('\n').pop();
+        throw new Error(`${err.message}${last ? ` (${last})` : ''}`);
+      }),
+      spawnFailed,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+      }),
+    ]);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return { name: backend, loads: false, package: BACKEND_PACKAGES[backend], facts: {}, error: `the probe process failed: ${why.split('\n')[0]}` };
+  } finally {
+    clearTimeout(timer);
+    // A loaded backend may keep threads or handles alive: ask the process to end, then end it.
+    const gone = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+    connection.sendRequest(ShutdownRequest.type).catch(() => undefined);
+    const kill = setTimeout(() => child.kill('SIGKILL'), 2000);
+    await gone;
+    clearTimeout(kill);
+    connection.dispose();
+  }
+}
+
 export class KernelClient {
   readonly info: InitializeResult;
   private exited = false;
@@ -119,47 +222,7 @@ export class KernelClient {
 
   /** Forks the kernel and initializes its session. Rejects with {@link KernelStartError} when it cannot. */
   static async start(options: KernelOptions): Promise<KernelClient> {
-    const execArgv = options.maxMemoryMB ? [`--max-old-space-size=${options.maxMemoryMB}`] : [];
-    const child = fork(options.kernelPath, [], {
-      execPath: options.nodePath,
-      execArgv,
-      cwd: options.notebookDir,
-      env: { ...process.env, ...options.env, [INTERRUPT_FD_ENV]: String(INTERRUPT_FD) },
-      // stdin ignored; stdout/stderr: the kernel log; the IPC channel; fd 4: interrupts.
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
-      serialization: 'json',
-    });
-    const logBuffer = { text: '' };
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      logBuffer.text = (logBuffer.text + text).slice(-LOG_LIMIT);
-      options.onLog?.(text);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    (child.stdio[INTERRUPT_FD] as Writable | null)?.on('error', () => undefined);
-
-    const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
-    connection.onError(() => undefined);
-    connection.listen();
-
-    const exited = new Promise<KernelDiedError>((resolve) => {
-      child.once('exit', (code, signal) => {
-        // Let the last lines of stderr arrive before explaining.
-        setTimeout(() => {
-          const why = explainExit(code, signal, logBuffer.text, options.maxMemoryMB);
-          resolve(new KernelDiedError(`The kernel died: ${why}`, code, signal));
-        }, 50);
-      });
-    });
-    const spawnFailed = new Promise<never>((_, reject) => {
-      child.once('error', (err) => {
-        onData(Buffer.from(`failed to start the kernel: ${err.message}\n`));
-        reject(new KernelStartError(`The kernel process could not be started with ${options.nodePath ?? process.execPath}: ${err.message}`, 'crash'));
-      });
-    });
-    spawnFailed.catch(() => undefined);
-
+    const { child, connection, logBuffer, onData, exited, spawnFailed } = forkKernel(options, true);
     let info: InitializeResult;
     try {
       info = await Promise.race([

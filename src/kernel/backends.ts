@@ -4,10 +4,10 @@
  * our dependencies: they are looked for where a user installed them.
  */
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { BackendName, BackendStatus } from '../protocol';
-import { AUTO_ORDER, BACKENDS } from '../protocol';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { BackendName, BackendReport, BackendStatus } from '../protocol';
+import { AUTO_ORDER, BACKEND_PACKAGES, BACKENDS } from '../protocol';
 import { registerCpuKernels, registerWasmKernels } from './kernels';
 import { registerThreadedWasm, threadedWasmFailure, threadedWasmPerKernel, wantedThreadMinFlops, wantedWasmThreads, wasmThreadsInUse } from './wasmThreads';
 
@@ -27,10 +27,8 @@ export interface BackendSearch {
   extraPath?: string;
 }
 
-const NATIVE_PACKAGE: Partial<Record<BackendName, string>> = {
-  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
-  tensorflow: '@tensorflow/tfjs-node',
-};
+/** The backends whose package is looked for where the user installed it, never among bmnb's own dependencies. */
+const NATIVE = new Set<BackendName>(['tensorflow-gpu', 'tensorflow']);
 
 const INSTALL: Record<BackendName, string> = {
   'tensorflow-gpu':
@@ -85,7 +83,7 @@ function firstLine(err: unknown): string {
 class BackendUnavailable extends Error {}
 
 async function loadNative(name: BackendName, search: BackendSearch): Promise<{ tf: Tfjs; detail: string }> {
-  const pkg = NATIVE_PACKAGE[name]!;
+  const pkg = BACKEND_PACKAGES[name];
   const path = findPackage(pkg, search);
   if (!path) {
     throw new BackendUnavailable(
@@ -182,7 +180,10 @@ async function loadOne(name: BackendName, search: BackendSearch): Promise<{ tf: 
 export class BackendError extends Error {
   constructor(
     message: string,
+    /** Every backend: whether it could load here, and how to install it. */
     readonly statuses: BackendStatus[],
+    /** The backends tried, each with why it did not load. */
+    readonly tried: BackendStatus[] = [],
   ) {
     super(message);
     this.name = 'BackendError';
@@ -192,8 +193,8 @@ export class BackendError extends Error {
 /** Whether each backend could load here, without changing anything (natives are only located, not loaded). */
 export function probeBackends(search: BackendSearch): BackendStatus[] {
   return BACKENDS.map((name): BackendStatus => {
-    const pkg = NATIVE_PACKAGE[name];
-    if (pkg) {
+    const pkg = BACKEND_PACKAGES[name];
+    if (NATIVE.has(name)) {
       const path = findPackage(pkg, search);
       return path
         ? { name, available: true, detail: `${pkg} found at ${path}` }
@@ -241,5 +242,77 @@ export async function loadBackend(requested: BackendName | 'auto', search: Backe
     `Backend '${requested}' cannot load here (${why}).\n` +
       `Available: ${available.join(', ') || 'none'}. Choose one of those with --backend (or the bmnb.backend setting), or install:\n${howTo}`,
     statuses,
+    skipped,
   );
+}
+
+/** The package.json of `pkg` above a file it resolved to. */
+function packageJsonAbove(file: string, pkg: string): { dir: string; version?: string } | undefined {
+  let dir = dirname(file);
+  for (;;) {
+    const p = join(dir, 'package.json');
+    if (existsSync(p)) {
+      try {
+        const json = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
+        if (json.name === pkg) return { dir, version: json.version };
+      } catch {
+        // keep looking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+/**
+ * Loads `name` as a session would and reports on it: the package, its version and where it is,
+ * and either facts about the running backend or why it does not load and how to install it. Meant
+ * for a process of its own (a native backend stays loaded).
+ */
+export async function probeBackend(name: BackendName, search: BackendSearch): Promise<BackendReport> {
+  const pkg = BACKEND_PACKAGES[name];
+  const report: BackendReport = { name, loads: false, package: pkg, facts: {} };
+  let resolved: string | undefined;
+  if (NATIVE.has(name) || name === 'webgpu') resolved = findPackage(pkg, search);
+  else {
+    try {
+      resolved = ownRequire.resolve(pkg);
+    } catch {
+      resolved = undefined;
+    }
+  }
+  if (resolved) {
+    const found = packageJsonAbove(resolved, pkg);
+    report.path = found?.dir ?? resolved;
+    report.version = found?.version;
+  }
+  try {
+    const loaded = await loadBackend(name, search);
+    const tf = loaded.tf as unknown as {
+      version?: Record<string, string>;
+      env(): { getAsync(flag: string): Promise<unknown> };
+      node?: { isUsingGpuDevice?: () => boolean };
+    };
+    report.loads = true;
+    report.tfjsCore = tf.version?.['tfjs-core'];
+    report.facts.detail = loaded.detail;
+    if (name === 'wasm') {
+      report.facts.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+      report.facts.threads = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
+    }
+    if (NATIVE.has(name)) {
+      const using = tf.node?.isUsingGpuDevice?.();
+      if (typeof using === 'boolean') report.facts.gpuInUse = using;
+    }
+  } catch (err) {
+    if (err instanceof BackendError) {
+      const why = err.tried.find((s) => s.name === name);
+      report.error = why?.detail ?? firstLine(err);
+      report.install = err.statuses.find((s) => s.name === name)?.install ?? why?.install;
+    } else {
+      report.error = `failed while starting: ${firstLine(err)}`;
+    }
+  }
+  return report;
 }

@@ -16,6 +16,7 @@ import {
   InspectRequest,
   KernelErrorCodes,
   MemoryRequest,
+  ProbeBackendRequest,
   ShutdownRequest,
   StreamNotification,
   VariablesRequest,
@@ -23,9 +24,10 @@ import {
   type ExecuteResult,
   type InitializeParams,
   type InspectParams,
+  type ProbeBackendParams,
   type VariablesParams,
 } from '../protocol';
-import { BackendError, loadBackend, probeBackends } from './backends';
+import { BackendError, loadBackend, probeBackend, probeBackends } from './backends';
 import { Session } from './session';
 import { InterruptWatcher } from './interrupt';
 import { AnswerOnReadReader } from './answerOnRead';
@@ -131,6 +133,7 @@ const watcher = new InterruptWatcher(interruptFd, {
 });
 
 connection.onRequest(InitializeRequest.type, async (params: InitializeParams) => {
+  if (probed) throw new ResponseError(KernelErrorCodes.NotInitialized, 'this kernel probed a backend: start a new one for a session');
   if (session) throw new ResponseError(KernelErrorCodes.NotInitialized, 'the kernel is already initialized');
   const search = { notebookDir: params.notebookDir, workspaceDir: params.workspaceDir, extraPath: process.env.BMNB_TFJS_NODE_PATH };
   try {
@@ -164,6 +167,14 @@ connection.onRequest(InitializeRequest.type, async (params: InitializeParams) =>
     if (err instanceof BackendError) throw new ResponseError(KernelErrorCodes.BackendUnavailable, err.message, { statuses: err.statuses });
     throw err;
   }
+});
+
+// `bmnb doctor`: one backend loaded in this process, which has no session and ends after.
+let probed = false;
+connection.onRequest(ProbeBackendRequest.type, (params: ProbeBackendParams) => {
+  if (session || probed) throw new ResponseError(KernelErrorCodes.NotInitialized, 'kernel/probeBackend is answered once, by a kernel with no session');
+  probed = true;
+  return probeBackend(params.backend, { notebookDir: params.notebookDir, workspaceDir: params.workspaceDir, extraPath: process.env.BMNB_TFJS_NODE_PATH });
 });
 
 connection.onRequest(BackendsRequest.type, (params: InitializeParams) =>

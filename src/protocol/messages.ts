@@ -41,6 +41,43 @@ export namespace InitializeRequest {
   export const type = new RequestType<InitializeParams, InitializeResult, void>(method);
 }
 
+export interface ProbeBackendParams {
+  backend: BackendName;
+  /** Where a notebook would be: native backends are looked for from here. */
+  notebookDir: string;
+  workspaceDir?: string;
+}
+
+/** What loading one backend in a fresh kernel process found (`bmnb doctor`). */
+export interface BackendReport {
+  name: BackendName;
+  /** Whether it loaded and started. */
+  loads: boolean;
+  /** The package that provides it, and its version (from its package.json). */
+  package?: string;
+  version?: string;
+  /** tfjs-core's version as the backend sees it. */
+  tfjsCore?: string;
+  /** Where the package was found. */
+  path?: string;
+  /** Extra facts: `detail` (as the kernel reports the backend), wasm `simd`/`threads`, tensorflow(-gpu) `gpuInUse`. */
+  facts: Record<string, string | boolean | number>;
+  /** Why it does not load. */
+  error?: string;
+  /** How to install it. */
+  install?: string;
+}
+
+/**
+ * Loads one backend in a kernel process that has no session, and reports on it. Answered only
+ * before kernel/initialize; the process is meant to be shut down after (a loaded native backend
+ * cannot be unloaded).
+ */
+export namespace ProbeBackendRequest {
+  export const method = 'kernel/probeBackend' as const;
+  export const type = new RequestType<ProbeBackendParams, BackendReport, void>(method);
+}
+
 /** Lists every backend and whether it can load here (does not change the session's backend). */
 export namespace BackendsRequest {
   export const method = 'kernel/backends' as const;

@@ -6,6 +6,15 @@ export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 
 export const BACKENDS: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 export const AUTO_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
+/** The npm package that provides each backend (the native ones are never bmnb's own dependencies). */
+export const BACKEND_PACKAGES: Readonly<Record<BackendName, string>> = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+  webgpu: '@tensorflow/tfjs-backend-webgpu',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs-backend-cpu',
+};
+
 /** One representation of an output: `data` is a string for text types, JSON for `*+json`, base64 for binary. */
 export interface OutputItemPayload {
   mime: string;
