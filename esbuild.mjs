@@ -21,7 +21,7 @@ const node = {
 };
 
 const bundles = [
-  { ...node, entryPoints: ['src/kernel/main.ts'], outfile: 'dist/kernel.js' },
+  { ...node, entryPoints: ['src/session/main.ts'], outfile: 'dist/kernel.js' },
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...runtimeExternal, 'vscode'] },
 ];

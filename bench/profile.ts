@@ -1,15 +1,15 @@
 /**
- * Where a training step's time goes on wasm, before and after each of bmnb's kernel changes, side
+ * Where a training step's time goes on wasm, before and after each of bmnb's ops, side
  * by side in one process: for each stage, each article model's `trainOnBatch` time (batch 128,
  * adam, categoricalCrossentropy, random MNIST-shaped data) and, from `tf.profile`, the kernels
  * that take the most time.
  *
  * Stages (each adds to the one before; each runs in a process of its own):
  * 1. `stock`: tfjs-backend-wasm 4.22 plus only the kernels it lacks (without them no CNN trains);
- * 2. `+ matMul`: the transposed BatchMatMul fix (src/kernel/kernels/wasmMatMul.ts);
- * 3. `+ conv grads`: the faster Conv2DBackpropInput and MaxPoolGrad (wasmConvGrad.ts), one thread;
- * 4. `+ threads`: the backend as the kernel process loads it (`loadBackend('wasm')`: every kernel
- *    of src/kernel/kernels, and the threaded build with as many threads as it picks).
+ * 2. `+ matMul`: the transposed BatchMatMul and _FusedMatMul (src/backends/ops/BatchMatMul.ts);
+ * 3. `+ conv grads`: the faster Conv2DBackpropInput and MaxPoolGrad (src/backends/ops/), one thread;
+ * 4. `+ threads`: the backend as the kernel process loads it (`loadBackend('wasm')`: every op of
+ *    src/backends/ops/register.ts, and the threaded build with as many threads as it picks).
  *
  * Run: `node --import tsx bench/profile.ts` (part of `npm run bench`); writes
  * bench/results/profile.md and profile.json. BENCH_PROFILE_STEPS (default 8) timed steps per
@@ -19,10 +19,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { median, round } from './stats';
-import { registerWasmTrainingKernels } from '../src/kernel/kernels/wasmTraining';
-import { registerWasmMatMulFix } from '../src/kernel/kernels/wasmMatMul';
-import { registerWasmConvGradKernels } from '../src/kernel/kernels/wasmConvGrad';
-import { loadBackend, type Tfjs } from '../src/kernel/backends';
+import { overrideKernel } from '../src/backends/ops/op';
+import { WASM_OPS } from '../src/backends/ops/register';
+import { loadBackend } from '../src/backends/load';
+import type { Tfjs } from '../src/backends/tfjs';
 
 const STEPS = Number(process.env.BENCH_PROFILE_STEPS ?? 8);
 const TOP = Number(process.env.BENCH_PROFILE_TOP ?? 6);
@@ -110,9 +110,12 @@ async function runStage(stage: (typeof STAGES)[number]): Promise<void> {
     tf = require('@tensorflow/tfjs') as Tfjs;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('@tensorflow/tfjs-backend-wasm');
-    registerWasmTrainingKernels(tf);
-    if (stage !== 'stock') registerWasmMatMulFix(tf);
-    if (stage === '+ conv grads') registerWasmConvGradKernels(tf);
+    const stageOps = {
+      stock: [],
+      '+ matMul': ['BatchMatMul', '_FusedMatMul'],
+      '+ conv grads': ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad'],
+    }[stage] as string[];
+    for (const op of WASM_OPS) if (op.reason === 'missing' || stageOps.includes(op.kernelName)) overrideKernel(tf, op);
     await tf.setBackend('wasm');
     detail = '1 thread';
   }

@@ -7,7 +7,7 @@
  * Settings: `1 thread` (BMNB_WASM_THREADS=1: the package's own single-threaded build),
  * `N threads, every kernel` (BMNB_WASM_THREAD_MIN_MFLOPS=0: what tfjs would do), and the default,
  * `N threads from 2 MFLOP` (products and convs of at least MIN_THREADED_FLOPS on all threads,
- * everything else on one; src/kernel/wasmThreadPool.ts).
+ * everything else on one; src/backends/wasmThreadPool.ts).
  *
  * Run: `node --import tsx bench/threads.ts` (part of `npm run bench`); writes
  * bench/results/threads.md and threads.json. BENCH_THREADS_ROUNDS (default 5).
@@ -17,7 +17,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KernelClient } from '../src/host/kernelClient';
 import { MIME } from '../src/protocol';
-import { MIN_THREADED_FLOPS } from '../src/kernel/wasmThreadPool';
+import { MIN_THREADED_FLOPS } from '../src/backends/wasmThreadPool';
 import { median, round } from './stats';
 
 const ROOT = resolve(__dirname, '..');

@@ -1,5 +1,6 @@
 /**
- * Every `@example` in the JSDoc of src/kernel/bmnb/ runs as a cell in a real kernel process, so
+ * Every `@example` in the JSDoc of the bmnb module's declarations (src/cellLibrary/api.ts) runs as
+ * a cell in a real kernel process, so
  * the examples cannot rot: each must succeed, print nothing on stderr, print what its
  * `console.log(…)   // …` comments say (spaces aside), and end with the value its last line's
  * comment shows (when that is a plain value). Every function of the module must have one.
@@ -22,14 +23,14 @@ interface Example {
   code: string;
 }
 
-const SOURCE_DIR = join(ROOT, 'src', 'kernel', 'bmnb');
+const SOURCE_DIR = join(ROOT, 'src', 'cellLibrary');
 
-/** The @example of every JSDoc comment in the module's files, with the function it documents. */
+/** The @example of every JSDoc comment in the module's files, with the function or method it documents. */
 function extractExamples(): Example[] {
   const out: Example[] = [];
   for (const file of readdirSync(SOURCE_DIR).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
     const text = readFileSync(join(SOURCE_DIR, file), 'utf8');
-    for (const m of text.matchAll(/\/\*\*([\s\S]*?)\*\/\s*(?:export\s+)?(?:async\s+)?function\s+(\w+)/g)) {
+    for (const m of text.matchAll(/\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*(?:export\s+)?(?:async\s+)?(?:function\s+)?(\w+)\s*\(/g)) {
       const lines = m[1]!.split('\n').map((l) => l.replace(/^\s*\* ?/, ''));
       const at = lines.findIndex((l) => l.startsWith('@example'));
       if (at < 0) continue;

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KernelClient } from '../src/host/kernelClient';
 import { KernelDiedError } from '../src/host/kernelClient';
-import { parsePath } from '../src/kernel/inspect';
+import { parsePath } from '../src/session/inspect';
 import type { ValueInfo } from '../src/protocol';
 import { run, startKernel } from './helpers/kernel';
 

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { c as createTar } from 'tar';
-import { seededRandom } from '../../src/kernel/bmnb/augment';
+import { seededRandom } from '../../src/cellLibrary/augment';
 
 export const FIXTURE_TRAIN_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'];
 export const FIXTURE_TEST_FILE = 'test_batch.bin';

@@ -1,0 +1,82 @@
+/**
+ * Registering bmnb's ops (register.ts through op.ts's overrideKernel): every op of the list lands
+ * in tfjs's registry once, a `missing` op never replaces a kernel the backend has, an op over a
+ * kernel the backend lacks is not registered, and an op that passes on a call leaves it to the
+ * backend's own kernel.
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { anyBackend, kernelOps, overrideKernel, type Op } from './op';
+import { CPU_OPS, registerOps, WASM_OPS } from './register';
+import { useOps } from './testing';
+
+const stockWasm = new Set(tf.getKernelsForBackend('wasm').map((k) => k.kernelName));
+
+before(() => useOps());
+
+describe('the lists', () => {
+  test("the missing ops are missing from tfjs-backend-wasm 4.22, and the others replace kernels it has (tfjs is pinned: when this fails, an op can go)", () => {
+    for (const op of WASM_OPS) {
+      assert.equal(stockWasm.has(op.kernelName), op.reason !== 'missing', `${op.kernelName} (${op.reason}) in stock wasm`);
+    }
+    assert.deepEqual([...new Set(WASM_OPS.map((op) => op.kernelName))].length, WASM_OPS.length, 'one op per kernel name');
+  });
+
+  test('registerOps puts every op of the list in place once; a second call changes nothing', () => {
+    const names = registerOps(tf, 'wasm');
+    assert.deepEqual(names, WASM_OPS.map((op) => op.kernelName));
+    for (const op of WASM_OPS) assert.deepEqual(kernelOps(tf, op.kernelName, 'wasm'), [`${op.reason}:wasm:${op.kernelName}`]);
+    const funcs = names.map((n) => tf.getKernel(n, 'wasm').kernelFunc);
+    assert.deepEqual(registerOps(tf, 'wasm'), names);
+    assert.deepEqual(names.map((n) => tf.getKernel(n, 'wasm').kernelFunc), funcs, 'a second call must not wrap again');
+    assert.deepEqual(registerOps(tf, 'cpu'), CPU_OPS.map((op) => op.kernelName));
+    assert.deepEqual(kernelOps(tf, 'Transform', 'cpu'), ['fix:cpu:Transform']);
+  });
+});
+
+describe('overrideKernel', () => {
+  const calls: string[] = [];
+  const probe = (kernelName: string, reason: Op['reason'], result: 'null' | 'ones'): Op => ({
+    kernelName,
+    backendName: 'cpu',
+    reason,
+    backend: anyBackend,
+    run(tfjs, call) {
+      calls.push(kernelName);
+      if (result === 'null') return null;
+      const x = call.inputs.x!;
+      return (call.backend as { makeTensorInfo(s: number[], d: string, v: Float32Array): tf.TensorInfo }).makeTensorInfo(x.shape, 'float32', new Float32Array(tfjs.util.sizeFromShape(x.shape)).fill(1));
+    },
+  });
+
+  before(() => tf.setBackend('cpu'));
+
+  test('a missing op is not registered over a kernel the backend has', () => {
+    const own = tf.getKernel('Relu', 'cpu').kernelFunc;
+    assert.equal(overrideKernel(tf, probe('Relu', 'missing', 'ones')), false);
+    assert.equal(tf.getKernel('Relu', 'cpu').kernelFunc, own);
+    assert.deepEqual(tf.relu(tf.tensor1d([-1, 2])).arraySync(), [0, 2]);
+  });
+
+  test('an op over a kernel the backend lacks is not registered', () => {
+    assert.equal(overrideKernel(tf, probe('NoSuchKernel', 'faster', 'ones')), false);
+    assert.equal(tf.getKernel('NoSuchKernel', 'cpu'), undefined);
+  });
+
+  test('an op that passes (null) leaves the call to the backend’s own kernel; one that answers replaces it', () => {
+    assert.equal(overrideKernel(tf, probe('Abs', 'faster', 'null')), true);
+    assert.deepEqual(tf.abs(tf.tensor1d([-3, 2])).arraySync(), [3, 2]);
+    assert.equal(overrideKernel(tf, probe('Neg', 'fix', 'ones')), true);
+    assert.deepEqual(tf.neg(tf.tensor1d([-3, 2])).arraySync(), [1, 1]);
+    assert.deepEqual(calls, ['Abs', 'Neg']);
+    assert.deepEqual(kernelOps(tf, 'Abs', 'cpu'), ['faster:cpu:Abs']);
+  });
+
+  test('a missing op that passes on a call is an error naming the op', () => {
+    tf.unregisterKernel('Square', 'cpu');
+    assert.equal(overrideKernel(tf, probe('Square', 'missing', 'null')), true);
+    assert.throws(() => tf.square(tf.tensor1d([2])), /bmnb Square: this case is not supported on cpu/);
+  });
+});

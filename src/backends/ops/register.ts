@@ -1,0 +1,51 @@
+/**
+ * Every op bmnb registers, per backend, in registration order: the ones tfjs-backend-wasm 4.22
+ * lacks, replacements for its slow ones, and fixes for wrong ones (op.ts says what an op is; each
+ * file says what it replaces and why, and is tested against the cpu backend beside it).
+ */
+import type { Tfjs } from '../tfjs';
+import { overrideKernel, type Op } from './op';
+import { conv2DBackpropFilter } from './Conv2DBackpropFilter';
+import { depthwiseConv2dNativeBackpropFilter } from './DepthwiseConv2dNativeBackpropFilter';
+import { depthwiseConv2dNativeBackpropInput } from './DepthwiseConv2dNativeBackpropInput';
+import { unsortedSegmentSum } from './UnsortedSegmentSum';
+import { oneHot } from './OneHot';
+import { batchMatMul } from './BatchMatMul';
+import { fusedMatMul } from './_FusedMatMul';
+import { conv2DBackpropInput } from './Conv2DBackpropInput';
+import { maxPoolGrad } from './MaxPoolGrad';
+import { slice } from './Slice';
+import { gatherV2 } from './GatherV2';
+import { transformCpu, transformWasm } from './Transform';
+
+/** bmnb's ops for the wasm backend. */
+export const WASM_OPS: readonly Op<unknown>[] = [
+  // missing: without them no CNN (or embedding) trains on wasm
+  conv2DBackpropFilter,
+  depthwiseConv2dNativeBackpropFilter,
+  depthwiseConv2dNativeBackpropInput,
+  unsortedSegmentSum,
+  // wrong
+  oneHot,
+  transformWasm,
+  // slow
+  batchMatMul,
+  fusedMatMul,
+  conv2DBackpropInput,
+  maxPoolGrad,
+  slice,
+  gatherV2,
+];
+
+/** bmnb's ops for the cpu backend. */
+export const CPU_OPS: readonly Op<unknown>[] = [transformCpu];
+
+const OPS_OF = { wasm: WASM_OPS, cpu: CPU_OPS } as const;
+
+/**
+ * Registers bmnb's ops for a backend. Call after the backend's package is imported (which
+ * registers its own kernels). Idempotent. Returns the kernel names now bmnb's.
+ */
+export function registerOps(tf: Tfjs, backendName: keyof typeof OPS_OF): string[] {
+  return OPS_OF[backendName].filter((op) => overrideKernel(tf, op)).map((op) => op.kernelName);
+}

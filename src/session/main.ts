@@ -1,0 +1,211 @@
+/**
+ * The kernel process (dist/kernel.js), forked by a host (the VS Code extension or `bmnb run`).
+ * JSON-RPC over the fork's IPC channel; stdout/stderr of the process stay for diagnostics, while
+ * what cells print is captured and sent to the host as stream notifications.
+ */
+import { Console } from 'node:console';
+import { writeSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { createMessageConnection, IPCMessageWriter, ResponseError } from 'vscode-jsonrpc/node';
+import {
+  BackendsRequest,
+  DisplayNotification,
+  ExecuteRequest,
+  INTERRUPT_FD_ENV,
+  InitializeRequest,
+  InspectRequest,
+  KernelErrorCodes,
+  MemoryRequest,
+  ProbeBackendRequest,
+  ShutdownRequest,
+  StreamNotification,
+  VariablesRequest,
+  type ExecuteParams,
+  type ExecuteResult,
+  type InitializeParams,
+  type InspectParams,
+  type ProbeBackendParams,
+  type VariablesParams,
+} from '../protocol';
+import { BackendError, loadBackend, probeBackend, probeBackends } from '../backends/load';
+import { Session } from './session';
+import { InterruptWatcher } from './interrupt';
+import { AnswerOnReadReader } from './answerOnRead';
+
+if (!process.send) {
+  process.stderr.write('dist/kernel.js is the bmnb kernel: it is started by the VS Code extension or `bmnb run`, not by hand.\n');
+  process.exit(2);
+}
+
+/** Diagnostics go straight to the process's stderr (the host's kernel log). */
+function log(message: string): void {
+  try {
+    writeSync(2, `[bmnb kernel ${process.pid}] ${message}\n`);
+  } catch {
+    // stderr closed: nothing to do
+  }
+}
+
+// Hover requests are answered as soon as they are read, even between the batches of a running fit
+// (see answerOnRead.ts); everything else goes through the connection in order.
+const reader = new AnswerOnReadReader(process);
+const writer = new IPCMessageWriter(process);
+reader.setWriter(writer);
+const connection = createMessageConnection(reader, writer);
+let session: Session | undefined;
+
+// ---- what cells print -------------------------------------------------------------------------
+
+const realWrite = {
+  stdout: process.stdout.write.bind(process.stdout),
+  stderr: process.stderr.write.bind(process.stderr),
+};
+/** The execution that printed last: output printed between cells (timers) is given to it. */
+let lastExecutionId: string | undefined;
+
+function emit(name: 'stdout' | 'stderr', chunk: unknown, encoding?: unknown): boolean {
+  const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString((encoding as BufferEncoding) || 'utf8');
+  const executionId = session?.currentExecutionId ?? lastExecutionId;
+  if (!executionId) return realWrite[name](text);
+  void connection.sendNotification(StreamNotification.type, { executionId, name, text });
+  return true;
+}
+
+/** `process.stdout.write` / `process.stderr.write` as cells see them. */
+function streamWriter(name: 'stdout' | 'stderr') {
+  return ((chunk: unknown, encoding?: unknown, cb?: unknown) => {
+    const r = emit(name, chunk, typeof encoding === 'string' ? encoding : undefined);
+    const done = typeof encoding === 'function' ? encoding : cb;
+    if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+    return r;
+  }) as typeof process.stdout.write;
+}
+
+function captureStreams(): void {
+  process.stdout.write = streamWriter('stdout');
+  process.stderr.write = streamWriter('stderr');
+  const sink = (name: 'stdout' | 'stderr') =>
+    new Writable({
+      decodeStrings: false,
+      write(chunk, encoding, callback) {
+        emit(name, chunk, encoding);
+        callback();
+      },
+    });
+  globalThis.console = new Console({ stdout: sink('stdout'), stderr: sink('stderr') });
+}
+
+// ---- errors nobody awaited ------------------------------------------------------------------
+
+/** An error's stack as a person should read it: cell positions mapped, kernel frames left out. */
+function describe(err: unknown): string {
+  if (session) return session.describeError(err);
+  return err instanceof Error ? err.stack ?? err.message : String(err);
+}
+
+process.on('uncaughtException', (err) => {
+  const text = `Uncaught ${describe(err)}\n`;
+  if (session?.currentExecutionId ?? lastExecutionId) emit('stderr', text);
+  else log(text);
+});
+process.on('unhandledRejection', (reason) => {
+  const text = `Unhandled promise rejection: ${describe(reason)}\n`;
+  if (session?.currentExecutionId ?? lastExecutionId) emit('stderr', text);
+  else log(text);
+});
+// A cell that calls process.exit ends the kernel; say so, so the host can tell the user why.
+const exitProcess = process.exit.bind(process);
+process.exit = ((code?: number | string | null) => {
+  log(`process.exit(${code ?? ''}) was called${session?.currentExecutionId ? ' by a cell' : ''}`);
+  return exitProcess(code ?? undefined);
+}) as typeof process.exit;
+
+process.on('exit', (code) => {
+  if (code !== 0) log(`exiting with code ${code}${session?.currentExecutionId ? ' while a cell was running' : ''}`);
+});
+
+// ---- requests -----------------------------------------------------------------------------
+
+const interruptFd = process.env[INTERRUPT_FD_ENV] ? Number(process.env[INTERRUPT_FD_ENV]) : undefined;
+const watcher = new InterruptWatcher(interruptFd, {
+  interrupt: () => session?.interrupt(),
+  terminated: (seq) => session?.afterTermination(seq),
+});
+
+connection.onRequest(InitializeRequest.type, async (params: InitializeParams) => {
+  if (probed) throw new ResponseError(KernelErrorCodes.NotInitialized, 'this kernel probed a backend: start a new one for a session');
+  if (session) throw new ResponseError(KernelErrorCodes.NotInitialized, 'the kernel is already initialized');
+  const search = { notebookDir: params.notebookDir, workspaceDir: params.workspaceDir, extraPath: process.env.BMNB_TFJS_NODE_PATH };
+  try {
+    // Emscripten's glue (the wasm backend) installs process-wide handlers that turn any
+    // unhandled rejection into a fatal error; a notebook kernel reports those instead.
+    const before = { uncaught: process.listeners('uncaughtException'), rejection: process.listeners('unhandledRejection') };
+    const loaded = await loadBackend(params.backend, search);
+    for (const l of process.listeners('uncaughtException')) if (!before.uncaught.includes(l)) process.off('uncaughtException', l);
+    for (const l of process.listeners('unhandledRejection')) if (!before.rejection.includes(l)) process.off('unhandledRejection', l);
+    session = new Session({
+      tf: loaded.tf,
+      notebookDir: params.notebookDir,
+      kernelFiles: [__filename],
+      display: (executionId, items, displayId, update) =>
+        void connection.sendNotification(DisplayNotification.type, { executionId, items, ...(displayId ? { displayId, update: !!update } : {}) }),
+      executing: (on) => watcher.setExecuting(on),
+      takeTermination: () => watcher.takeTermination(),
+      training: (delta) => watcher.setTraining(delta),
+    });
+    captureStreams();
+    log(`backend ${loaded.name} (${loaded.detail})`);
+    return {
+      backend: loaded.name,
+      skipped: loaded.skipped,
+      detail: loaded.detail,
+      tfjsVersion: loaded.tf.version.tfjs ?? loaded.tf.version['tfjs-core'],
+      nodeVersion: process.version,
+      pid: process.pid,
+    };
+  } catch (err) {
+    if (err instanceof BackendError) throw new ResponseError(KernelErrorCodes.BackendUnavailable, err.message, { statuses: err.statuses });
+    throw err;
+  }
+});
+
+// `bmnb doctor`: one backend loaded in this process, which has no session and ends after.
+let probed = false;
+connection.onRequest(ProbeBackendRequest.type, (params: ProbeBackendParams) => {
+  if (session || probed) throw new ResponseError(KernelErrorCodes.NotInitialized, 'kernel/probeBackend is answered once, by a kernel with no session');
+  probed = true;
+  return probeBackend(params.backend, { notebookDir: params.notebookDir, workspaceDir: params.workspaceDir, extraPath: process.env.BMNB_TFJS_NODE_PATH });
+});
+
+connection.onRequest(BackendsRequest.type, (params: InitializeParams) =>
+  probeBackends({ notebookDir: params.notebookDir, workspaceDir: params.workspaceDir, extraPath: process.env.BMNB_TFJS_NODE_PATH }),
+);
+
+connection.onRequest(ExecuteRequest.type, async (params: ExecuteParams): Promise<ExecuteResult> => {
+  if (!session) throw new ResponseError(KernelErrorCodes.NotInitialized, 'the kernel is not initialized: send kernel/initialize first');
+  lastExecutionId = params.executionId;
+  return session.execute(params);
+});
+
+connection.onRequest(MemoryRequest.type, () => {
+  if (!session) throw new ResponseError(KernelErrorCodes.NotInitialized, 'the kernel is not initialized');
+  const m = session.tf.memory();
+  return { numTensors: m.numTensors, numBytes: m.numBytes };
+});
+
+function initialized(): Session {
+  if (!session) throw new ResponseError(KernelErrorCodes.NotInitialized, 'the kernel is not initialized: send kernel/initialize first');
+  return session;
+}
+
+reader.handle(InspectRequest.method, (params: InspectParams) => initialized().inspect(String(params?.path ?? '')));
+reader.handle(VariablesRequest.method, (params: VariablesParams | null) => initialized().variables(params ?? {}));
+
+connection.onRequest(ShutdownRequest.type, () => {
+  setImmediate(() => exitProcess(0));
+});
+
+// The host went away: so do we (no kernel outlives its editor or CLI).
+process.on('disconnect', () => exitProcess(0));
+
+connection.listen();
