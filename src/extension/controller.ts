@@ -283,7 +283,7 @@ export class BmnbController implements vscode.Disposable {
       if (err instanceof KernelDiedError) {
         void vscode.window.showErrorMessage(err.message, 'Show Kernel Log').then((c) => c && this.log.show());
         return fail({
-          name: /shut down \(restarted or closed\)/.test(err.message) ? 'Kernel stopped' : 'Kernel died',
+          name: err.reason === 'stopped' ? 'Kernel stopped' : 'Kernel died',
           message: `${err.message} The next run starts a new kernel. The kernel log has the details (command: Big Model Notebooks: Show Kernel Log).`,
           stack: '',
         });

@@ -51,10 +51,22 @@ export interface KernelOptions {
   onLog?(text: string): void;
 }
 
+/**
+ * Why a kernel process ended, as found where it ended (the host sees its exit code, its signal,
+ * its last log lines, and whether the host itself stopped it):
+ * - `stopped`: the host ended it (restart, close, shutdown, a forced stop after an interrupt);
+ * - `out-of-memory`: V8 ran out of heap;
+ * - `process-exit`: code in the kernel (a cell, or a package it loaded) called `process.exit`;
+ * - `exit`: it exited with a code by itself (a crash);
+ * - `signal`: a signal from outside ended it (SIGKILL from the system's out-of-memory killer, …).
+ */
+export type KernelDeathReason = 'stopped' | 'out-of-memory' | 'process-exit' | 'exit' | 'signal';
+
 /** The kernel process ended while it was running or about to run something. */
 export class KernelDiedError extends Error {
   constructor(
     message: string,
+    readonly reason: KernelDeathReason,
     readonly exitCode: number | null,
     readonly signal: NodeJS.Signals | null,
   ) {
@@ -90,17 +102,29 @@ export function newExecutionId(): string {
   return `${process.pid}-${Date.now().toString(36)}-${++executionCounter}`;
 }
 
-/** Why the process ended, in words a user can act on. */
-export function explainExit(code: number | null, signal: NodeJS.Signals | null, log: string, maxMemoryMB?: number): string {
+/** Why the process ended ({@link KernelDeathReason}), and in words a user can act on. */
+export function explainExit(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  log: string,
+  maxMemoryMB?: number,
+): { reason: Exclude<KernelDeathReason, 'stopped'>; why: string } {
+  // V8's own words when the heap is full.
   if (/heap out of memory|Reached heap limit|Allocation failed/i.test(log)) {
     const limit = maxMemoryMB ? ` (its limit is ${maxMemoryMB} MB)` : '';
-    return `it ran out of memory${limit}. Dispose tensors you no longer need (tf.dispose, tf.tidy), use smaller batches, or raise the limit (bmnb.kernel.maxMemoryMB).`;
+    return {
+      reason: 'out-of-memory',
+      why: `it ran out of memory${limit}. Dispose tensors you no longer need (tf.dispose, tf.tidy), use smaller batches, or raise the limit (bmnb.kernel.maxMemoryMB).`,
+    };
   }
-  const exitCall = /process\.exit\((-?\d*)\) was called/.exec(log);
-  if (exitCall) return `a cell called process.exit(${exitCall[1]}).`;
-  if (signal === 'SIGKILL') return 'it was killed (SIGKILL): the system may have run out of memory, or the kernel was stopped by force.';
-  if (signal) return `it was stopped by signal ${signal}.`;
-  return `it exited with code ${code}.`;
+  // The line the kernel writes when process.exit is called (src/session/main.ts).
+  const exitCall = /process\.exit\((-?\d*)\) was called( by a cell)?/.exec(log);
+  if (exitCall) {
+    return { reason: 'process-exit', why: exitCall[2] ? `a cell called process.exit(${exitCall[1]}).` : `process.exit(${exitCall[1]}) was called outside any cell (by a package the kernel loaded?).` };
+  }
+  if (signal === 'SIGKILL') return { reason: 'signal', why: 'it was killed (SIGKILL): the system may have run out of memory, or the kernel was stopped by force.' };
+  if (signal) return { reason: 'signal', why: `it was stopped by signal ${signal}.` };
+  return { reason: 'exit', why: `it exited with code ${code}.` };
 }
 
 /** A forked kernel process: its JSON-RPC connection, its log, and promises of its end. */
@@ -114,6 +138,8 @@ interface ForkedKernel {
   exited: Promise<KernelDiedError>;
   /** Rejects when the process could not be started at all. */
   spawnFailed: Promise<never>;
+  /** Set by the host before it ends the process itself: then the process was `stopped`, whatever its exit looks like. */
+  stoppedByHost?: string;
 }
 
 function forkKernel(options: KernelOptions, interruptPipe: boolean): ForkedKernel {
@@ -141,12 +167,17 @@ function forkKernel(options: KernelOptions, interruptPipe: boolean): ForkedKerne
   connection.onError(() => undefined);
   connection.listen();
 
+  const forked: Partial<ForkedKernel> = {};
   const exited = new Promise<KernelDiedError>((resolve) => {
     child.once('exit', (code, signal) => {
       // Let the last lines of stderr arrive before explaining.
       setTimeout(() => {
-        const why = explainExit(code, signal, logBuffer.text, options.maxMemoryMB);
-        resolve(new KernelDiedError(`The kernel died: ${why}`, code, signal));
+        if (forked.stoppedByHost) {
+          resolve(new KernelDiedError(forked.stoppedByHost, 'stopped', code, signal));
+          return;
+        }
+        const { reason, why } = explainExit(code, signal, logBuffer.text, options.maxMemoryMB);
+        resolve(new KernelDiedError(`The kernel died: ${why}`, reason, code, signal));
       }, 50);
     });
   });
@@ -157,7 +188,7 @@ function forkKernel(options: KernelOptions, interruptPipe: boolean): ForkedKerne
     });
   });
   spawnFailed.catch(() => undefined);
-  return { child, connection, logBuffer, onData, exited, spawnFailed };
+  return Object.assign(forked, { child, connection, logBuffer, onData, exited, spawnFailed });
 }
 
 export interface ProbeOptions extends Pick<KernelOptions, 'kernelPath' | 'notebookDir' | 'workspaceDir' | 'nodePath' | 'env' | 'onLog'> {
@@ -210,19 +241,25 @@ export class KernelClient {
   private readonly pending = new Map<string, { handlers: ExecuteHandlers; reject(err: Error): void }>();
   private readonly exitListeners: ((err: KernelDiedError) => void)[] = [];
 
+  private readonly child: ChildProcess;
+  private readonly connection: MessageConnection;
+  private readonly logBuffer: { text: string };
+
   private constructor(
     private readonly options: KernelOptions,
-    private readonly child: ChildProcess,
-    private readonly connection: MessageConnection,
-    private readonly logBuffer: { text: string },
+    private readonly forked: ForkedKernel,
     info: InitializeResult,
   ) {
     this.info = info;
+    this.child = forked.child;
+    this.connection = forked.connection;
+    this.logBuffer = forked.logBuffer;
   }
 
   /** Forks the kernel and initializes its session. Rejects with {@link KernelStartError} when it cannot. */
   static async start(options: KernelOptions): Promise<KernelClient> {
-    const { child, connection, logBuffer, onData, exited, spawnFailed } = forkKernel(options, true);
+    const forked = forkKernel(options, true);
+    const { child, connection, logBuffer, onData, exited, spawnFailed } = forked;
     let info: InitializeResult;
     try {
       info = await Promise.race([
@@ -244,7 +281,7 @@ export class KernelClient {
       throw new KernelStartError((err as Error).message, code === KernelErrorCodes.BackendUnavailable ? 'backend' : 'crash');
     }
 
-    const client = new KernelClient(options, child, connection, logBuffer, info);
+    const client = new KernelClient(options, forked, info);
     void exited.then((err) => client.onExited(err));
     connection.onNotification(StreamNotification.type, (p) => {
       const handlers = client.pending.get(p.executionId)?.handlers;
@@ -368,10 +405,10 @@ export class KernelClient {
     else this.exitListeners.push(listener);
   }
 
-  /** Ends the kernel: politely, then by force after `graceMs`. */
+  /** Ends the kernel: politely, then by force after `graceMs`. A cell it was running ends with a `stopped` {@link KernelDiedError}. */
   async shutdown(graceMs = 2000): Promise<void> {
     if (this.exited) return;
-    this.stopping = true;
+    this.forked.stoppedByHost ??= 'The kernel was shut down (restarted or closed) while the cell ran.';
     const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.connection.sendRequest(ShutdownRequest.type).catch(() => undefined);
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
@@ -379,16 +416,17 @@ export class KernelClient {
     clearTimeout(timer);
   }
 
-  /** Ends the kernel now. */
-  kill(): void {
-    if (!this.exited) this.child.kill('SIGKILL');
+  /**
+   * Ends the kernel now (SIGKILL). A cell it was running ends with a `stopped`
+   * {@link KernelDiedError}; `why` says what stopped it, e.g. "a second Ctrl-C".
+   */
+  kill(why = 'it was stopped by force'): void {
+    if (this.exited) return;
+    this.forked.stoppedByHost ??= `The kernel was stopped while the cell ran: ${why}.`;
+    this.child.kill('SIGKILL');
   }
 
-  /** Set when the host itself asked the kernel to end (restart, close). */
-  private stopping = false;
-
-  private onExited(died: KernelDiedError): void {
-    const err = this.stopping ? new KernelDiedError('The kernel was shut down (restarted or closed) while the cell ran.', died.exitCode, died.signal) : died;
+  private onExited(err: KernelDiedError): void {
     this.exited = true;
     this.exitError = err;
     for (const { reject } of this.pending.values()) reject(err);

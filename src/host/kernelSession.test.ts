@@ -103,7 +103,7 @@ describe('restart and crash', () => {
     const pid = (await session.kernel()).pid;
     await assert.rejects(
       session.execute({ cellId: 'x', cellLabel: 'cell 1', language: 'typescript', source: 'process.exit(1);' }),
-      (err: unknown) => err instanceof KernelDiedError && /The kernel died: a cell called process\.exit\(1\)/.test(err.message),
+      (err: unknown) => err instanceof KernelDiedError && err.reason === 'process-exit' && err.exitCode === 1 && /The kernel died: a cell called process\.exit\(1\)/.test(err.message),
     );
     assert.deepEqual(deaths, ['The kernel died: a cell called process.exit(1).']);
     const next = await session.execute({ cellId: 'y', cellLabel: 'cell 2', language: 'typescript', source: '"alive again"' });
@@ -116,9 +116,29 @@ describe('restart and crash', () => {
     after(() => kernel.shutdown());
     await assert.rejects(
       run(kernel, 'const hog: number[][] = [];\nwhile (true) hog.push(new Array(1e6).fill(Math.random()));'),
-      (err: unknown) => err instanceof KernelDiedError && /ran out of memory \(its limit is 96 MB\)/.test(err.message),
+      (err: unknown) => err instanceof KernelDiedError && err.reason === 'out-of-memory' && /ran out of memory \(its limit is 96 MB\)/.test(err.message),
     );
     assert.equal(kernel.alive, false);
+  });
+
+  test('a kernel the host shuts down or kills while a cell runs ends that cell as stopped, saying why; one killed from outside died by a signal', async () => {
+    for (const stop of ['shutdown', 'kill', 'outside'] as const) {
+      const kernel = await startKernel();
+      const running = run(kernel, 'await new Promise(() => {});');
+      await new Promise((r) => setTimeout(r, 200));
+      if (stop === 'shutdown') void kernel.shutdown(100);
+      else if (stop === 'kill') kernel.kill('a second Ctrl-C');
+      else process.kill(kernel.pid!, 'SIGKILL');
+      const err = await running.then(
+        () => assert.fail(`${stop}: the cell should not end normally`),
+        (e: unknown) => e as KernelDiedError,
+      );
+      assert.ok(err instanceof KernelDiedError, String(err));
+      if (stop === 'shutdown') assert.deepEqual([err.reason, err.message], ['stopped', 'The kernel was shut down (restarted or closed) while the cell ran.']);
+      if (stop === 'kill') assert.deepEqual([err.reason, err.message], ['stopped', 'The kernel was stopped while the cell ran: a second Ctrl-C.']);
+      if (stop === 'outside') assert.deepEqual([err.reason, err.signal], ['signal', 'SIGKILL']);
+      if (stop === 'outside') assert.match(err.message, /^The kernel died: it was killed \(SIGKILL\)/);
+    }
   });
 
   test('a Node that cannot be started is a clear start error, not a hang', async () => {

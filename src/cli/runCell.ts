@@ -1,0 +1,95 @@
+/**
+ * Running one cell of `bmnb run`: the execute request, its outputs collected in the .bmnb shape
+ * as they arrive (and passed to the terminal report), `--timeout` (an interrupt, then a forced
+ * stop if the cell does not end), and what came of it.
+ */
+import { KernelDiedError, newExecutionId, type KernelClient } from '../host/kernelClient';
+import { OutputCollector, type CollectedOutput } from '../host/outputs';
+import type { CellLanguageId, ErrorPayload, ExecuteResult } from '../protocol';
+import type { TerminalReport } from './report';
+
+export interface CellToRun {
+  id: string;
+  /** How errors name the cell, e.g. "cell 3". */
+  label: string;
+  language: CellLanguageId;
+  source: string;
+}
+
+export interface CellOutcome {
+  /** The kernel's answer; absent when the kernel died first. */
+  result?: ExecuteResult;
+  /** Why the cell did not succeed (its error, a timeout, the kernel's death); absent when it did. */
+  error?: ErrorPayload;
+  /** Set when the kernel ended while the cell ran. */
+  died?: KernelDiedError;
+  durationMs: number;
+  /** Everything the cell output, in order, the error last. */
+  outputs: CollectedOutput[];
+}
+
+export interface CellTimeouts {
+  /** Per cell, in seconds. */
+  timeoutSeconds?: number;
+  /** How long an interrupt may take before the kernel is stopped by force, in seconds. */
+  interruptTimeoutSeconds: number;
+}
+
+export async function runCell(client: KernelClient, cell: CellToRun, timeouts: CellTimeouts, report: TerminalReport): Promise<CellOutcome> {
+  const collector = new OutputCollector();
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  if (timeouts.timeoutSeconds) {
+    timer = setTimeout(() => {
+      timedOut = true;
+      client.interrupt();
+      killTimer = setTimeout(
+        () => client.kill(`it did not stop within ${timeouts.interruptTimeoutSeconds} s of the interrupt for --timeout`),
+        timeouts.interruptTimeoutSeconds * 1000,
+      );
+    }, timeouts.timeoutSeconds * 1000);
+  }
+  const started = Date.now();
+  let result: ExecuteResult | undefined;
+  let died: KernelDiedError | undefined;
+  try {
+    result = await client.execute(
+      { executionId: newExecutionId(), cellId: cell.id, cellLabel: cell.label, language: cell.language, source: cell.source },
+      {
+        onStream: ({ name, text }) => {
+          report.stream(name, text);
+          collector.stream(name, text);
+        },
+        onDisplay: ({ items, displayId, update }) => {
+          collector.display(items, displayId, update);
+          report.display(items, displayId);
+        },
+      },
+    );
+  } catch (err) {
+    if (!(err instanceof KernelDiedError)) throw err;
+    died = err;
+  } finally {
+    clearTimeout(timer);
+    clearTimeout(killTimer);
+  }
+  if (result?.result) collector.display(result.result);
+  const outcome: CellOutcome = { result, died, durationMs: result?.durationMs ?? Date.now() - started, outputs: collector.outputs };
+  if (result?.status !== 'ok') {
+    const error: ErrorPayload = result?.error ?? {
+      name: 'KernelDiedError',
+      message: died ? died.message : 'the kernel stopped',
+      stack: `KernelDiedError: ${died?.message ?? 'the kernel stopped'}`,
+      frames: [],
+    };
+    if (timedOut) {
+      error.message = `timed out after ${timeouts.timeoutSeconds} s (--timeout): ${error.message}`;
+      const firstLineEnd = error.stack.indexOf('\n');
+      error.stack = `${error.name}: ${error.message}${firstLineEnd >= 0 ? error.stack.slice(firstLineEnd) : ''}`;
+    }
+    collector.error(error);
+    outcome.error = error;
+  }
+  return outcome;
+}
