@@ -5,7 +5,7 @@
  * the cell is done), the cell's value, and how each cell ended.
  */
 import { MIME, type InitializeResult, type OutputItemPayload } from '../protocol';
-import type { CellOutcome } from './runCell';
+import type { CellOutcome, CellWatcher } from './runCell';
 
 function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
@@ -16,7 +16,7 @@ function plainText(items: OutputItemPayload[]): string | undefined {
   return typeof text === 'string' ? text : undefined;
 }
 
-export class TerminalReport {
+export class TerminalReport implements CellWatcher {
   /** The progress line of the running cell, e.g. `[3/12] cell 5`. */
   private progress = '';
   /** Whether anything was printed since the progress line (then its ✓ goes on a line of its own). */

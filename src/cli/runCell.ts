@@ -5,8 +5,13 @@
  */
 import { KernelDiedError, newExecutionId, type KernelClient } from '../host/kernelClient';
 import { OutputCollector, type CollectedOutput } from '../host/outputs';
-import type { CellLanguageId, ErrorPayload, ExecuteResult } from '../protocol';
-import type { TerminalReport } from './report';
+import type { CellLanguageId, ErrorPayload, ExecuteResult, OutputItemPayload } from '../protocol';
+
+/** Who sees a cell's outputs as they arrive (the terminal report). */
+export interface CellWatcher {
+  stream(name: 'stdout' | 'stderr', text: string): void;
+  display(items: OutputItemPayload[], displayId?: string): void;
+}
 
 export interface CellToRun {
   id: string;
@@ -35,7 +40,7 @@ export interface CellTimeouts {
   interruptTimeoutSeconds: number;
 }
 
-export async function runCell(client: KernelClient, cell: CellToRun, timeouts: CellTimeouts, report: TerminalReport): Promise<CellOutcome> {
+export async function runCell(client: KernelClient, cell: CellToRun, timeouts: CellTimeouts, report: CellWatcher): Promise<CellOutcome> {
   const collector = new OutputCollector();
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
