@@ -8,8 +8,10 @@
  */
 import * as vscode from 'vscode';
 import type { KernelClient } from '../host/kernelClient';
-import { NOTEBOOK_TYPE, type BmnbController, type CellRun } from './controller';
-import { memoryRecord, memoryText, formatBytes, type MemoryRecord } from './inspectFormat';
+import { NOTEBOOK_TYPE } from './bmnbNotebooks';
+import type { BmnbController, CellRun } from './controller';
+import { memoryRecord, memoryText, formatBytes } from './inspectFormat';
+import { storedMemory, withStoredMemory, type MemoryRecord } from './metadata';
 
 /** Runs in a row that each leave tensors behind before a cell is called leaky. */
 export const LEAK_RUNS = 3;
@@ -19,12 +21,6 @@ interface Streak {
   /** Consecutive runs of the cell, in this kernel, that each left tensors behind. */
   runs: number;
   last: MemoryRecord;
-}
-
-/** The memory record kept in a cell's metadata (`metadata.bmnb.execution.memory`), if it has one. */
-export function storedMemory(cell: vscode.NotebookCell): MemoryRecord | undefined {
-  const m = (cell.metadata?.bmnb as { execution?: { memory?: unknown } } | undefined)?.execution?.memory as Partial<MemoryRecord> | undefined;
-  return m && typeof m.tensors === 'number' && typeof m.bytes === 'number' ? { tensors: m.tensors, bytes: m.bytes } : undefined;
 }
 
 export class CellMemory implements vscode.NotebookCellStatusBarItemProvider, vscode.Disposable {
@@ -52,7 +48,7 @@ export class CellMemory implements vscode.NotebookCellStatusBarItemProvider, vsc
   provideCellStatusBarItems(cell: vscode.NotebookCell): vscode.NotebookCellStatusBarItem[] {
     if (cell.kind !== vscode.NotebookCellKind.Code) return [];
     const items: vscode.NotebookCellStatusBarItem[] = [];
-    const memory = storedMemory(cell);
+    const memory = storedMemory(cell.metadata);
     if (memory) {
       const item = new vscode.NotebookCellStatusBarItem(memoryText(memory), vscode.NotebookCellStatusBarAlignment.Left);
       item.tooltip =
@@ -88,16 +84,12 @@ export class CellMemory implements vscode.NotebookCellStatusBarItemProvider, vsc
       this.streaks.delete(key);
     }
 
-    // The execution record travels in the cell's metadata (see serializer.ts) and is saved with it.
-    const keep = (cell.metadata?.bmnb ?? {}) as Record<string, unknown>;
-    const execution = { ...((keep.execution as Record<string, unknown> | undefined) ?? {}) };
-    const stored = storedMemory(cell);
-    if (memory) execution.memory = memory;
-    else delete execution.memory;
+    // The execution record travels in the cell's metadata (metadata.ts) and is saved with it.
+    const stored = storedMemory(cell.metadata);
     const same = stored && memory ? stored.tensors === memory.tensors && stored.bytes === memory.bytes : stored === memory;
     if (!same && cell.index >= 0 && !notebook.isClosed) {
       const edit = new vscode.WorkspaceEdit();
-      edit.set(notebook.uri, [vscode.NotebookEdit.updateCellMetadata(cell.index, { ...cell.metadata, bmnb: { ...keep, execution } })]);
+      edit.set(notebook.uri, [vscode.NotebookEdit.updateCellMetadata(cell.index, withStoredMemory(cell.metadata, memory))]);
       await Promise.resolve(vscode.workspace.applyEdit(edit)).catch(() => false);
     }
     this.changed.fire();

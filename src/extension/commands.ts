@@ -3,7 +3,9 @@ import * as vscode from 'vscode';
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { BACKENDS, type BackendName } from '../protocol';
-import { NOTEBOOK_TYPE, backendFor, type BmnbController } from './controller';
+import { NOTEBOOK_TYPE, isBmnbNotebook } from './bmnbNotebooks';
+import { backendFor, type BmnbController } from './controller';
+import { withNotebookBackend } from './metadata';
 import { readSettings } from './settings';
 
 let doctorChannel: vscode.OutputChannel | undefined;
@@ -16,7 +18,7 @@ let doctorChannel: vscode.OutputChannel | undefined;
 async function backendDoctor(extensionPath: string): Promise<void> {
   const nb = vscode.window.activeNotebookEditor?.notebook;
   const dir =
-    nb?.notebookType === NOTEBOOK_TYPE && nb.uri.scheme === 'file'
+    isBmnbNotebook(nb) && nb.uri.scheme === 'file'
       ? dirname(nb.uri.fsPath)
       : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? extensionPath);
   const settings = readSettings();
@@ -41,7 +43,7 @@ async function backendDoctor(extensionPath: string): Promise<void> {
 
 function activeNotebook(): vscode.NotebookDocument | undefined {
   const nb = vscode.window.activeNotebookEditor?.notebook;
-  if (nb?.notebookType === NOTEBOOK_TYPE) return nb;
+  if (isBmnbNotebook(nb)) return nb;
   void vscode.window.showInformationMessage('Open a Big Model Notebook (.bmnb) first.');
   return undefined;
 }
@@ -81,9 +83,8 @@ async function selectBackend(controller: BmnbController): Promise<void> {
     void vscode.window.showWarningMessage(`${pick.backend} is not available here. To install it: ${pick.install}`);
     return;
   }
-  const keep = (notebook.metadata?.bmnb ?? { metadata: {}, extra: {} }) as { metadata: Record<string, unknown>; extra: Record<string, unknown> };
   const edit = new vscode.WorkspaceEdit();
-  edit.set(notebook.uri, [vscode.NotebookEdit.updateNotebookMetadata({ ...notebook.metadata, bmnb: { ...keep, metadata: { ...keep.metadata, backend: pick.backend } } })]);
+  edit.set(notebook.uri, [vscode.NotebookEdit.updateNotebookMetadata(withNotebookBackend(notebook.metadata, pick.backend))]);
   await vscode.workspace.applyEdit(edit);
   await controller.restart(notebook);
   void vscode.window.showInformationMessage(`Backend: ${pick.backend}. The kernel restarts with it on the next run.`);

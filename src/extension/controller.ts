@@ -8,10 +8,11 @@ import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { KernelSession } from '../host/kernelSession';
 import { KernelDiedError, KernelStartError, type KernelClient } from '../host/kernelClient';
-import { applyCarriageReturns } from '../host/outputs';
-import type { BackendName, ErrorPayload, ExecuteResult, OutputItemPayload } from '../protocol';
-import { itemDataToBytes } from '../format';
+import type { BackendName, ErrorPayload, ExecuteResult } from '../protocol';
+import { NOTEBOOK_TYPE, isBmnbNotebook } from './bmnbNotebooks';
+import { cellId, notebookBackend } from './metadata';
 import { readSettings } from './settings';
+import { StreamWriter, toOutput } from './streamWriter';
 
 export const CONTROLLER_ID = 'bmnb-kernel';
 
@@ -25,88 +26,14 @@ export interface CellRun {
   /** The cell document's version whose text was run (later edits make line numbers stale). */
   version: number;
 }
-export const NOTEBOOK_TYPE = 'bmnb';
 
 /** A notebook's backend: its own `metadata.backend` when not `auto`, else the `bmnb.backend` setting. */
 export function backendFor(notebook: vscode.NotebookDocument): BackendName | 'auto' {
-  const own = (notebook.metadata?.bmnb as { metadata?: { backend?: string } } | undefined)?.metadata?.backend;
-  if (own && own !== 'auto') return own as BackendName;
-  return readSettings().backend;
-}
-
-function toOutput(items: OutputItemPayload[]): vscode.NotebookCellOutput {
-  return new vscode.NotebookCellOutput(items.map((item) => new vscode.NotebookCellOutputItem(itemDataToBytes(item.mime, item.data), item.mime)));
+  return notebookBackend(notebook.metadata) ?? readSettings().backend;
 }
 
 function errorOutput(error: Pick<ErrorPayload, 'name' | 'message' | 'stack'>): vscode.NotebookCellOutput {
   return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({ name: error.name, message: error.message, stack: error.stack })]);
-}
-
-/** Appends stream text to a cell as it arrives: chunk by chunk, `\r` overwriting its line. */
-class StreamWriter {
-  private current?: { name: 'stdout' | 'stderr'; output: vscode.NotebookCellOutput; text: string };
-  /** Serializes edits: each append waits for the one before it. */
-  private chain: Thenable<void> = Promise.resolve();
-
-  constructor(private readonly execution: vscode.NotebookCellExecution) {}
-
-  write(name: 'stdout' | 'stderr', text: string): void {
-    const item = (t: string) => (name === 'stdout' ? vscode.NotebookCellOutputItem.stdout(t) : vscode.NotebookCellOutputItem.stderr(t));
-    const cur = this.current;
-    if (cur && cur.name === name) {
-      cur.text += text;
-      // A carriage return rewrites its line: replace this output's text with what a terminal shows.
-      if (/\r(?!\n)/.test(text)) {
-        const full = applyCarriageReturns(cur.text);
-        cur.text = full;
-        this.enqueue(() => this.execution.replaceOutputItems(item(full), cur.output));
-      } else {
-        this.enqueue(() => this.execution.appendOutputItems(item(text), cur.output));
-      }
-      return;
-    }
-    const clean = applyCarriageReturns(text);
-    const output = new vscode.NotebookCellOutput([item(clean)]);
-    this.current = { name, output, text: clean };
-    this.enqueue(() => this.execution.appendOutput(output));
-  }
-
-  /** Any other output ends the current stream run. */
-  append(output: vscode.NotebookCellOutput): Thenable<void> {
-    this.current = undefined;
-    return this.enqueue(() => this.execution.appendOutput(output));
-  }
-
-  private readonly live = new Map<string, vscode.NotebookCellOutput>();
-  private readonly pendingLive = new Map<string, OutputItemPayload[]>();
-
-  /** A display: appended, or for a live output (training curves) seen before, its items replaced in place. */
-  display(items: OutputItemPayload[], displayId?: string, update?: boolean): Thenable<void> {
-    const existing = displayId ? this.live.get(displayId) : undefined;
-    if (existing && displayId && update) {
-      // Updates that arrive while an edit is in flight collapse into the latest one.
-      const queued = this.pendingLive.has(displayId);
-      this.pendingLive.set(displayId, items);
-      if (queued) return this.chain;
-      return this.enqueue(() => {
-        const latest = this.pendingLive.get(displayId) ?? items;
-        this.pendingLive.delete(displayId);
-        return this.execution.replaceOutputItems(toOutput(latest).items, existing);
-      });
-    }
-    const output = toOutput(items);
-    if (displayId) this.live.set(displayId, output);
-    return this.append(output);
-  }
-
-  flush(): Thenable<void> {
-    return this.chain;
-  }
-
-  private enqueue(edit: () => Thenable<void>): Thenable<void> {
-    this.chain = this.chain.then(edit, edit);
-    return this.chain;
-  }
 }
 
 export class BmnbController implements vscode.Disposable {
@@ -139,7 +66,7 @@ export class BmnbController implements vscode.Disposable {
   }
 
   private prefer(notebook: vscode.NotebookDocument): void {
-    if (notebook.notebookType === NOTEBOOK_TYPE) this.controller.updateNotebookAffinity(notebook, vscode.NotebookControllerAffinity.Preferred);
+    if (isBmnbNotebook(notebook)) this.controller.updateNotebookAffinity(notebook, vscode.NotebookControllerAffinity.Preferred);
   }
 
   /** The notebook's kernel session (no process is started until a cell runs). */
@@ -173,23 +100,18 @@ export class BmnbController implements vscode.Disposable {
     return session;
   }
 
-  /** The running kernel of a notebook, if it has one. */
+  /** The notebook's running kernel, or undefined: never starts one (status bar, hover and the variables view ask). */
   runningKernel(notebook: vscode.NotebookDocument): KernelClient | undefined {
     return this.sessions.get(notebook.uri.toString())?.current;
   }
 
-  /** The notebook's running kernel, or undefined: never starts one (hover and the variables view ask). */
-  kernelFor(notebook: vscode.NotebookDocument): KernelClient | undefined {
-    return this.runningKernel(notebook);
-  }
-
+  /** A fresh session for the notebook: its kernel is stopped now, and the next run starts a new one. */
   async restart(notebook: vscode.NotebookDocument): Promise<void> {
-    const session = this.sessions.get(notebook.uri.toString());
-    this.sessions.delete(notebook.uri.toString());
-    await session?.shutdown();
+    await this.shutdown(notebook);
     this.changed.fire(notebook);
   }
 
+  /** Stops the notebook's kernel and forgets its session (the notebook closed). */
   async shutdown(notebook: vscode.NotebookDocument): Promise<void> {
     const session = this.sessions.get(notebook.uri.toString());
     this.sessions.delete(notebook.uri.toString());
@@ -264,7 +186,7 @@ export class BmnbController implements vscode.Disposable {
     try {
       const kernel = await this.session(notebook).kernel();
       const result = await kernel.execute(
-        { cellId: String((cell.metadata?.bmnb as { id?: string } | undefined)?.id ?? cell.document.uri.fragment), cellLabel: label, language, source: cell.document.getText() },
+        { cellId: cellId(cell.metadata) ?? cell.document.uri.fragment, cellLabel: label, language, source: cell.document.getText() },
         {
           onStream: ({ name, text }) => writer.write(name, text),
           onDisplay: ({ items, displayId, update }) => void writer.display(items, displayId, update),

@@ -1,10 +1,10 @@
 /** The VS Code extension: activate() only wires the parts together. */
 import * as vscode from 'vscode';
 import { BmnbSerializer } from './serializer';
-import { BmnbController, NOTEBOOK_TYPE } from './controller';
+import { BmnbController } from './controller';
 import { KernelStatusBar } from './statusBar';
 import { registerCommands } from './commands';
-import { CELL_SELECTOR } from './cells';
+import { CELL_SELECTOR, NOTEBOOK_TYPE } from './bmnbNotebooks';
 import { KernelHover } from './hover';
 import { ShapeHints } from './shapes';
 import { VariablesView } from './variablesView';

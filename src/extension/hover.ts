@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { BmnbController } from './controller';
-import { cellOf } from './cells';
+import { cellOf } from './bmnbNotebooks';
 import { pathAt } from './hoverPath';
 import { valueMarkdown } from './inspectFormat';
 
@@ -19,7 +19,7 @@ export class KernelHover implements vscode.HoverProvider {
   async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
     const found = cellOf(document);
     if (!found) return undefined;
-    const kernel = this.controller.kernelFor(found.notebook);
+    const kernel = this.controller.runningKernel(found.notebook);
     if (!kernel) return undefined;
     const at = pathAt(document.lineAt(position.line).text, position.character);
     if (!at || token.isCancellationRequested) return undefined;

@@ -5,6 +5,7 @@
  * span: a value cannot inject links, images or HTML into a hover.
  */
 import type { MemoryDelta, TensorBinding, ValueInfo } from '../protocol';
+import type { MemoryRecord } from './metadata';
 
 /** `512 B`, `4.1 KB`, `179.4 MB`, `1.25 GB` (binary units, as the status bar shows them). */
 export function formatBytes(bytes: number): string {
@@ -130,12 +131,6 @@ export function valueMarkdown(info: ValueInfo): string {
   return lines.join('\n\n');
 }
 
-/** A cell's tensor memory change, as it is stored in its execution record (`execution.memory`). */
-export interface MemoryRecord {
-  /** Tensors the run left allocated (after minus before). */
-  tensors: number;
-  bytes: number;
-}
 
 export function memoryRecord(delta: MemoryDelta): MemoryRecord {
   return { tensors: delta.numTensors, bytes: delta.numBytes };

@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import type { TensorBinding } from '../protocol';
 import type { KernelClient } from '../host/kernelClient';
 import type { BmnbController } from './controller';
-import { cellOf } from './cells';
+import { cellOf } from './bmnbNotebooks';
 import { shapeHintLabel, shapeHintTooltip } from './inspectFormat';
 import { readSettings } from './settings';
 
@@ -66,7 +66,7 @@ export class ShapeHints implements vscode.InlayHintsProvider, vscode.Disposable 
     const entry = this.cells.get(document.uri.toString());
     if (!entry || entry.version !== document.version || !entry.kernel.alive || !readSettings().shapesInlineHints) return [];
     const found = cellOf(document);
-    if (!found || this.controller.kernelFor(found.notebook) !== entry.kernel) return [];
+    if (!found || this.controller.runningKernel(found.notebook) !== entry.kernel) return [];
     const hints: vscode.InlayHint[] = [];
     for (const [line, bindings] of entry.lines) {
       if (line < range.start.line || line > range.end.line || line >= document.lineCount) continue;

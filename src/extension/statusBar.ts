@@ -1,6 +1,7 @@
 /** The status bar item of the active bmnb notebook: its backend and tensor memory. */
 import * as vscode from 'vscode';
-import { NOTEBOOK_TYPE, type BmnbController } from './controller';
+import { isBmnbNotebook } from './bmnbNotebooks';
+import type { BmnbController } from './controller';
 import { formatBytes } from './inspectFormat';
 
 export class KernelStatusBar implements vscode.Disposable {
@@ -22,7 +23,7 @@ export class KernelStatusBar implements vscode.Disposable {
 
   async update(): Promise<void> {
     const notebook = vscode.window.activeNotebookEditor?.notebook;
-    if (!notebook || notebook.notebookType !== NOTEBOOK_TYPE) {
+    if (!isBmnbNotebook(notebook)) {
       this.item.hide();
       return;
     }

@@ -7,7 +7,8 @@
 import * as vscode from 'vscode';
 import type { ValueInfo, ValueKind } from '../protocol';
 import type { KernelClient } from '../host/kernelClient';
-import { NOTEBOOK_TYPE, type BmnbController } from './controller';
+import { isBmnbNotebook } from './bmnbNotebooks';
+import type { BmnbController } from './controller';
 import { describeValue, formatCount, valueMarkdown } from './inspectFormat';
 
 export const VARIABLES_VIEW_ID = 'bmnb.variables';
@@ -83,12 +84,12 @@ export class VariablesView implements vscode.TreeDataProvider<Node>, vscode.Disp
   /** The notebook whose variables are shown: the active bmnb notebook, else the last one while it is open. */
   private activeNotebook(): vscode.NotebookDocument | undefined {
     const active = vscode.window.activeNotebookEditor?.notebook;
-    if (active?.notebookType === NOTEBOOK_TYPE) return active;
+    if (isBmnbNotebook(active)) return active;
     return this.notebook && !this.notebook.isClosed ? this.notebook : undefined;
   }
 
   private updateOpen(): void {
-    const open = vscode.workspace.notebookDocuments.some((nb) => nb.notebookType === NOTEBOOK_TYPE && !nb.isClosed);
+    const open = vscode.workspace.notebookDocuments.some((nb) => isBmnbNotebook(nb) && !nb.isClosed);
     void vscode.commands.executeCommand('setContext', OPEN_KEY, open);
   }
 
@@ -103,7 +104,7 @@ export class VariablesView implements vscode.TreeDataProvider<Node>, vscode.Disp
 
   private async fetch(): Promise<void> {
     const notebook = this.activeNotebook();
-    const kernel = notebook && this.controller.kernelFor(notebook);
+    const kernel = notebook && this.controller.runningKernel(notebook);
     if (notebook !== this.notebook || kernel !== this.kernel) this.wanted = PAGE_SIZE;
     this.notebook = notebook;
     this.kernel = kernel;
