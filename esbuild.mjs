@@ -1,4 +1,4 @@
-// One build for every bundle (see DESIGN.md): the kernel, the CLI and the extension (Node,
+// One build for every bundle (see docs/architecture.md): the kernel, the CLI and the extension (Node,
 // CommonJS); the notebook renderers (browser ESM, loaded by VS Code's notebook webview).
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';

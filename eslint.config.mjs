@@ -2,8 +2,8 @@
 // vscode-jupyter does). Every rule about imports is built from the one LAYERS table below into
 // blocks whose file sets do not overlap: in flat config a later block that sets the same rule for
 // a file replaces the earlier one, so two blocks for one file would silently drop zones.
-// scripts/check-layers.test.ts plants a forbidden import in a copy of the tree and expects each
-// zone's message.
+// test/layers.test.ts plants a forbidden import in a copy of the tree and expects each zone's
+// message.
 import tseslint from 'typescript-eslint';
 import importPlugin from 'eslint-plugin-import';
 import { builtinModules } from 'node:module';

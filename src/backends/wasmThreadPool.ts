@@ -2,7 +2,7 @@
  * Threads per kernel call for the threaded wasm build: a big matMul or conv runs ~2× faster on
  * two threads, but waking a pool thread costs tens of microseconds, so the many small kernels of
  * a training step (bias adds, activations, the optimizer's updates, a small dense layer) run
- * slower with threads than without (a dense 784-64-10 model trains 37% slower on two threads).
+ * slower with threads than without (a dense 784-64-10 model trains 19% slower with every kernel on two threads; docs/performance.md).
  *
  * tfjs-backend-wasm fixes its thread count at start, for every kernel. pthreadpool, which runs
  * XNNPACK's work, runs a job on the calling thread alone whenever its pool says it has one
@@ -209,7 +209,7 @@ const WORK: Record<string, (inputs: TF.NamedTensorInfoMap, attrs: Record<string,
 
 /**
  * The least work, in FLOPs, for which a kernel call gets all threads; below it, waking the pool
- * costs more than it saves. Chosen from `bench/threads.ts` (README, "Backends").
+ * costs more than it saves. Chosen from `bench/threads.ts` (docs/performance.md).
  */
 export const MIN_THREADED_FLOPS = 2e6;
 

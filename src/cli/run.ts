@@ -29,7 +29,7 @@ export interface RunOptions {
   stderr: NodeJS.WritableStream;
 }
 
-/** Exit codes of the CLI (DESIGN.md). */
+/** Exit codes of the CLI (docs/architecture.md, "CLI"). */
 export const EXIT = { ok: 0, cellFailed: 1, badInput: 2 } as const;
 
 export class BadInputError extends Error {}

@@ -1,5 +1,5 @@
 /**
- * How an output item's data is stored in a .bmnb file, by MIME type (DESIGN.md): a string for
+ * How an output item's data is stored in a .bmnb file, by MIME type (docs/architecture.md): a string for
  * text types, a JSON value for `application/json` and `*+json`, base64 for everything else
  * (binary, such as `image/png`). Pure: TextEncoder/TextDecoder and atob/btoa only.
  */

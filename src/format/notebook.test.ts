@@ -53,7 +53,7 @@ function assertProblem(problems: FormatProblem[], path: string, message: RegExp 
 }
 
 describe('round trip: open and save with no edit gives the same bytes', () => {
-  it('keeps the DESIGN.md example fixture byte for byte and reads its fields', () => {
+  it('keeps the example fixture of docs/architecture.md byte for byte and reads its fields', () => {
     const text = readFileSync(FIXTURE, 'utf8');
     const nb = parseNotebook(text);
     assert.equal(nb.metadata.title, '…');

@@ -1,5 +1,5 @@
 /**
- * Types of the `.bmnb` notebook file format, version 1 (see DESIGN.md, "`.bmnb` file format").
+ * Types of the `.bmnb` notebook file format, version 1 (see docs/architecture.md, "`.bmnb` file format").
  *
  * Every object allows unknown fields: they are kept on read and written back unchanged.
  */

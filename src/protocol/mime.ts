@@ -1,4 +1,4 @@
-/** MIME types of outputs (see DESIGN.md). */
+/** MIME types of outputs (see docs/architecture.md). */
 export const MIME = {
   text: 'text/plain',
   tensor: 'application/vnd.bmnb.tensor+json',

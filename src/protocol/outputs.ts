@@ -1,6 +1,6 @@
 /**
  * The rich output payloads: what the kernel builds from a value and the renderers draw. Plain
- * JSON only (see DESIGN.md): numbers that JSON cannot hold (NaN, ±Infinity) travel as the strings
+ * JSON only (see docs/architecture.md): numbers that JSON cannot hold (NaN, ±Infinity) travel as the strings
  * of {@link JsonNumber}, images as base64 PNG. Every payload has `version: 1`.
  */
 

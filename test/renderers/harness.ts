@@ -4,7 +4,7 @@
  * imports a bundle, calls its `activate(ctx)` and `renderOutputItem(item, element, signal)` as VS
  * Code does, and sets the theme the way VS Code's webview does (a body class plus `--vscode-*`
  * variables on <html>). Driven through playwright-core and Debian's Chromium (see
- * ../shared/ENVIRONMENT.md and test/e2e/playwright.ts).
+ * CONTRIBUTING.md and test/e2e/playwright.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

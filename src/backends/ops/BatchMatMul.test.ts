@@ -55,7 +55,7 @@ test('fused matMul (bias, relu / prelu / none) on wasm equals cpu for all four t
   for (const activation of ['linear', 'relu', 'prelu'] as const) {
     for (const ta of [false, true]) {
       for (const tb of [false, true]) {
-        // batch 1 only: stock wasm _FusedMatMul is wrong for batch > 1 (issue noted in README)
+        // batch 1 only: stock wasm _FusedMatMul is wrong for batch > 1 (noted in docs/performance.md)
         const sa = stored([6, 4], ta);
         const sb = stored([4, 5], tb);
         const va = rand(sizeOf(sa), seed++);

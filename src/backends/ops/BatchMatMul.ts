@@ -1,7 +1,7 @@
 /**
  * A faster `BatchMatMul` on wasm when `transposeA` or `transposeB` is set. tfjs-backend-wasm
  * 4.22 takes a slow path in its C++ then (5–16× slower than the untransposed product of the same
- * size on our 2-core machine: [128,784]ᵀ×[128,64] 3.6 ms vs 0.7 ms transposed first), and every
+ * size on our 2-core machine: [128,784]ᵀ×[128,64] 3.72 ms, 0.63 ms transposed first; docs/performance.md), and every
  * dense layer's backward pass sets one of those flags. Here the operand is transposed with the
  * backend's own `Transpose` kernel into a temporary heap buffer, the backend's own kernel runs
  * untransposed, and the temporary is freed, so the engine sees exactly one new data buffer (the
