@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { gatherV2 } from './GatherV2';
-import { rand, sameOnBoth, useOps, values, wasmDataIds, type DType } from './testing';
+import { rand, sameOnBoth, useOps, values, leavesOneBufferEach, type DType } from './testing';
 
 before(() => useOps(gatherV2));
 
@@ -45,16 +45,7 @@ describe('on the wasm heap', () => {
     const x = values([64, 12, 12, 3], 'float32', 7);
     const ids = tf.tensor1d([1, 5, 63], 'int32');
     const cols = tf.tensor1d([0, 11], 'int32');
-    const calls = [() => tf.gather(x, ids), () => tf.gather(x, cols, 2)];
-    for (const call of calls) {
-      const buffers = wasmDataIds();
-      const tensors = tf.memory().numTensors;
-      const y = call();
-      assert.equal(wasmDataIds(), buffers + 1);
-      assert.equal(tf.memory().numTensors, tensors + 1);
-      y.dispose();
-      assert.equal(wasmDataIds(), buffers);
-    }
+    leavesOneBufferEach([() => tf.gather(x, ids), () => tf.gather(x, cols, 2)]);
     tf.dispose([x, ids, cols]);
   });
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { slice } from './Slice';
-import { sameOnBoth, useOps, values, wasmDataIds, type DType } from './testing';
+import { sameOnBoth, useOps, values, leavesOneBufferEach, type DType } from './testing';
 
 before(() => useOps(slice));
 
@@ -43,16 +43,7 @@ describe('on the wasm heap', () => {
   test('each call leaves exactly one new buffer (its output) and no tensor behind', async () => {
     await tf.setBackend('wasm');
     const x = values([64, 12, 12, 3], 'float32', 7);
-    const calls = [() => tf.slice(x, [2, 0, 0, 0], [3, -1, -1, -1]), () => tf.slice(x, [0, 1, 2, 1], [5, 3, 4, 2])];
-    for (const call of calls) {
-      const buffers = wasmDataIds();
-      const tensors = tf.memory().numTensors;
-      const y = call();
-      assert.equal(wasmDataIds(), buffers + 1);
-      assert.equal(tf.memory().numTensors, tensors + 1);
-      y.dispose();
-      assert.equal(wasmDataIds(), buffers);
-    }
+    leavesOneBufferEach([() => tf.slice(x, [2, 0, 0, 0], [3, -1, -1, -1]), () => tf.slice(x, [0, 1, 2, 1], [5, 3, 4, 2])]);
     x.dispose();
   });
 

@@ -83,6 +83,19 @@ export async function compareKernel(
   assertClose(actual, expected, `${kernelName} ${what}`);
 }
 
+/** Asserts that each call, on wasm, leaves exactly one new heap buffer and one new tensor (its output), and none once that is disposed. */
+export function leavesOneBufferEach(calls: (() => tf.Tensor)[]): void {
+  for (const call of calls) {
+    const buffers = wasmDataIds();
+    const tensors = tf.memory().numTensors;
+    const y = call();
+    assert.equal(wasmDataIds(), buffers + 1, 'one new buffer');
+    assert.equal(tf.memory().numTensors, tensors + 1, 'one new tensor');
+    y.dispose();
+    assert.equal(wasmDataIds(), buffers, 'no buffer left after dispose');
+  }
+}
+
 export function wasmDataIds(): number {
   return (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
 }
