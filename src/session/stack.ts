@@ -30,7 +30,8 @@ export class CellRegistry {
   }
 }
 
-const FRAME = /^\s*at (?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/;
+/** `at fn (file:line:col)`, `at file:line:col`, either after `async ` (a frame of an awaiting function). */
+const FRAME = /^\s*at (?:async )?(?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/;
 
 /** Files whose frames a user should never see: the kernel itself and Node's internals. */
 function isInternal(file: string, kernelFiles: string[]): boolean {

@@ -308,6 +308,10 @@ describe('imports', () => {
     const p = await s.run('const pending = import("dyn");\nconst m = await pending;\nm.v');
     assert.equal(p, 'dynamic');
     assert.deepEqual(s.callsOf('import'), [['import', 'dyn'], ['import', 'dyn']]);
+    // Awaited where it stands, the wait and the import both go through the hooks.
+    assert.equal(await s.run('const direct = await import("dyn");\ndirect.v'), 'dynamic');
+    assert.equal(await s.run('(await import("dyn")).v'), 'dynamic');
+    assert.deepEqual(s.callsOf('import').length, 4);
   });
 
   test('TypeScript types are stripped: interfaces, aliases, annotations, casts, generics, enums stay usable', async () => {
@@ -365,6 +369,10 @@ describe('the value of a cell', () => {
     { source: '', value: undefined },
     { source: '// only a comment\n/* and another */', value: undefined },
     { source: 'type OnlyTypes = number;', value: undefined },
+    { source: '({ a: 1 })', value: { a: 1 } },
+    { source: '(2, 3)', value: 3 },
+    { source: 'const q = 4;\n(q);', value: 4 },
+    { source: '((q: number) => q * 2)(5)', value: 10 },
   ];
   for (const c of cases) {
     test(`${JSON.stringify(c.source)} gives ${JSON.stringify(c.value) ?? 'undefined'}`, async () => {
@@ -381,6 +389,9 @@ describe('syntax errors', () => {
     { source: 'const n: number = 1;', language: 'javascript', line: 1, column: 8, message: /Expected ";"|Unexpected ":"/ },
     { source: 'interface I {\n  x: number;\n}\nfoo(\n  1,\n', line: 6, column: 1, message: /Unexpected end of file/ },
     { source: '\n\n    const = 3;', line: 3, column: 11, message: /Expected identifier/ },
+    // Columns count characters, not UTF-8 bytes: é is one column.
+    { source: 'const s = "héllo"; const b = (;', line: 1, column: 31, message: /^Unexpected ";"/ },
+    { source: 'const 名前 = 1; const = 2;', line: 1, column: 21, message: /Expected identifier/ },
   ];
   for (const c of cases) {
     test(`${JSON.stringify(c.source)} throws CellSyntaxError at ${c.line}:${c.column} with a caret line`, () => {

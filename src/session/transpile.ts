@@ -114,8 +114,9 @@ function esbuildError(errors: Message[], source: string): CellSyntaxError {
   const first = errors[0];
   const loc = first?.location;
   const line = loc?.line ?? 1;
-  const column = (loc?.column ?? 0) + 1;
   const lineText = source.split('\n')[line - 1] ?? '';
+  // esbuild counts the column in UTF-8 bytes; a person counts characters.
+  const column = Buffer.from(lineText).subarray(0, loc?.column ?? 0).toString('utf8').length + 1;
   const caret = `${lineText}\n${' '.repeat(Math.max(0, column - 1))}^`;
   return new CellSyntaxError(`${first?.text ?? 'invalid syntax'} (line ${line}, column ${column})\n${caret}`, line, column);
 }
@@ -278,7 +279,8 @@ function transpileUncached(source: string, language: CellLanguageId, label: stri
       s.prependRight(arg.start, `${HOOKS}.wait(`);
       s.appendLeft(arg.end, ')');
     } else if (n.type === 'ImportExpression') {
-      s.overwrite(n.start, (n.source as AnyNode).start, `${HOOKS}.import(`);
+      // contentOnly: keep what was inserted at the same place (the `wait(` of `await import(…)`).
+      s.overwrite(n.start, (n.source as AnyNode).start, `${HOOKS}.import(`, { contentOnly: true });
     }
   });
 
@@ -287,8 +289,9 @@ function transpileUncached(source: string, language: CellLanguageId, label: stri
   const valued = body.filter((n) => !(n.type === 'ExportNamedDeclaration' && !n.declaration) && n.type !== 'ExportAllDeclaration');
   const last = valued[valued.length - 1];
   if (last && last.type === 'ExpressionStatement') {
+    // From the statement's start: an expression in parentheses (`({ a: 1 })`) starts after them.
     const expr = last.expression as AnyNode;
-    s.prependRight(expr.start, 'return (');
+    s.prependRight(last.start, 'return (');
     s.appendLeft(expr.end, ')');
   }
 
