@@ -64,7 +64,7 @@ describe('interrupt', () => {
       'await model.fit(xs, ys, { epochs: 1000, batchSize: 32, verbose: 0, callbacks: { onBatchEnd: async () => { batchesSeen++; } } });\n"finished"',
     );
     assert.equal(fit.status, 'interrupted');
-    assert.match(fit.error!.message, /Training was interrupted after \d+ complete epoch\(s\) and \d+ batch\(es\); the model keeps the weights/);
+    assert.match(fit.error!.message, /Training was interrupted after \d+ complete epoch\(s\) and \d+ batch\(es\) of the next; the model keeps the weights/);
     const after1 = await run(kernel, 'batchesSeen');
     const seen = Number(after1.text);
     assert.ok(seen > 0 && seen < 1000 * 64, `batches seen: ${seen}`);

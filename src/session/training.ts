@@ -81,8 +81,12 @@ export function hookTraining(tf: Tfjs, control: TrainingControl): void {
       const given = (args[argIndex] as { callbacks?: unknown } | undefined)?.callbacks;
       if (Array.isArray(given) && given.some((cb) => (cb as Record<symbol, unknown> | null)?.[OURS])) return original.apply(this, args);
       const config = { ...((args[argIndex] as Record<string, unknown> | undefined) ?? {}) };
-      let batches = 0;
+      // Epochs that ran every batch, and the batches of the epoch under way (tfjs calls onEpochEnd
+      // for an epoch it leaves half done, too).
       let epochs = 0;
+      let batches = 0;
+      let stoppedInEpoch = false;
+      let steps: number | null = null;
       const show = config.verbose === 0 ? undefined : control.live();
       let record: TrainingRecord | undefined;
       let lastShown = 0;
@@ -110,12 +114,21 @@ export function hookTraining(tf: Tfjs, control: TrainingControl): void {
             batchSize: num(params.batchSize),
             steps: num(params.steps) ?? num(config.batchesPerEpoch),
           });
+          const samples = num(params.samples);
+          const batchSize = num(params.batchSize);
+          steps = num(params.steps) ?? num(config.batchesPerEpoch) ?? (samples !== null && batchSize ? Math.ceil(samples / batchSize) : null);
           publish(true);
         },
-        onEpochBegin: async (epoch) => record?.epochBegin(epoch),
+        onEpochBegin: async (epoch) => {
+          batches = 0;
+          record?.epochBegin(epoch);
+        },
         onBatchEnd: async (batch, logs) => {
           batches++;
-          if (control.interrupted()) this.stopTraining = true;
+          if (control.interrupted()) {
+            this.stopTraining = true;
+            stoppedInEpoch = true;
+          }
           record?.batchEnd(batch, (logs ?? {}) as Record<string, number>);
           publish();
           if (performance.now() - lastYield >= YIELD_EVERY_MS) {
@@ -124,7 +137,10 @@ export function hookTraining(tf: Tfjs, control: TrainingControl): void {
           }
         },
         onEpochEnd: async (epoch, logs) => {
-          epochs++;
+          if (!stoppedInEpoch || (steps !== null && batches >= steps)) {
+            epochs++;
+            batches = 0;
+          }
           if (control.interrupted()) this.stopTraining = true;
           record?.epochEnd(epoch, (logs ?? {}) as Record<string, number>);
           publish();
@@ -139,7 +155,7 @@ export function hookTraining(tf: Tfjs, control: TrainingControl): void {
         if (control.interrupted()) {
           if (record) record.status = 'stopped';
           throw new InterruptError(
-            `Training was interrupted after ${epochs} complete epoch(s) and ${batches} batch(es); the model keeps the weights it had learned.`,
+            `Training was interrupted after ${epochs} complete epoch(s) and ${batches} batch(es) of the next; the model keeps the weights it had learned.`,
           );
         }
         if (record) record.status = 'done';
