@@ -100,7 +100,7 @@ async function loadNative(name: BackendName, search: BackendSearch): Promise<{ t
 }
 
 async function loadWebgpu(search: BackendSearch): Promise<{ tf: Tfjs; detail: string }> {
-  const backendPath = findPackage('@tensorflow/tfjs-backend-webgpu', search);
+  const backendPath = findPackage(BACKEND_PACKAGES.webgpu, search);
   const dawnPath = findPackage('webgpu', search);
   if (!backendPath || !dawnPath) {
     throw new BackendUnavailable('@tensorflow/tfjs-backend-webgpu and webgpu are not installed');
@@ -200,7 +200,7 @@ export function probeBackends(search: BackendSearch): BackendStatus[] {
         : { name, available: false, detail: `${pkg} is not installed`, install: INSTALL[name] };
     }
     if (name === 'webgpu') {
-      const ok = findPackage('@tensorflow/tfjs-backend-webgpu', search) && findPackage('webgpu', search);
+      const ok = findPackage(BACKEND_PACKAGES.webgpu, search) && findPackage('webgpu', search);
       return ok
         ? { name, available: true, detail: 'tfjs-backend-webgpu and webgpu found' }
         : { name, available: false, detail: '@tensorflow/tfjs-backend-webgpu and webgpu are not installed', install: INSTALL.webgpu };

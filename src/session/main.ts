@@ -27,7 +27,7 @@ import {
   type ProbeBackendParams,
   type VariablesParams,
 } from '../protocol';
-import { BackendError, loadBackend, probeBackend, probeBackends } from '../backends/load';
+import { BackendError, loadBackend, probeBackend, probeBackends, type BackendSearch } from '../backends/load';
 import { Session } from './session';
 import { InterruptWatcher } from './interrupt';
 import { AnswerOnReadReader } from './answerOnRead';
@@ -126,6 +126,11 @@ process.on('exit', (code) => {
 
 // ---- requests -----------------------------------------------------------------------------
 
+/** Where native backends are looked for: the notebook's folder, the workspace, then BMNB_TFJS_NODE_PATH. */
+function searchFrom(params: { notebookDir: string; workspaceDir?: string }): BackendSearch {
+  return { notebookDir: params.notebookDir, workspaceDir: params.workspaceDir, extraPath: process.env.BMNB_TFJS_NODE_PATH };
+}
+
 const interruptFd = process.env[INTERRUPT_FD_ENV] ? Number(process.env[INTERRUPT_FD_ENV]) : undefined;
 const watcher = new InterruptWatcher(interruptFd, {
   interrupt: () => session?.interrupt(),
@@ -135,7 +140,7 @@ const watcher = new InterruptWatcher(interruptFd, {
 connection.onRequest(InitializeRequest.type, async (params: InitializeParams) => {
   if (probed) throw new ResponseError(KernelErrorCodes.NotInitialized, 'this kernel probed a backend: start a new one for a session');
   if (session) throw new ResponseError(KernelErrorCodes.NotInitialized, 'the kernel is already initialized');
-  const search = { notebookDir: params.notebookDir, workspaceDir: params.workspaceDir, extraPath: process.env.BMNB_TFJS_NODE_PATH };
+  const search = searchFrom(params);
   try {
     // Emscripten's glue (the wasm backend) installs process-wide handlers that turn any
     // unhandled rejection into a fatal error; a notebook kernel reports those instead.
@@ -174,11 +179,11 @@ let probed = false;
 connection.onRequest(ProbeBackendRequest.type, (params: ProbeBackendParams) => {
   if (session || probed) throw new ResponseError(KernelErrorCodes.NotInitialized, 'kernel/probeBackend is answered once, by a kernel with no session');
   probed = true;
-  return probeBackend(params.backend, { notebookDir: params.notebookDir, workspaceDir: params.workspaceDir, extraPath: process.env.BMNB_TFJS_NODE_PATH });
+  return probeBackend(params.backend, searchFrom(params));
 });
 
 connection.onRequest(BackendsRequest.type, (params: InitializeParams) =>
-  probeBackends({ notebookDir: params.notebookDir, workspaceDir: params.workspaceDir, extraPath: process.env.BMNB_TFJS_NODE_PATH }),
+  probeBackends(searchFrom(params)),
 );
 
 connection.onRequest(ExecuteRequest.type, async (params: ExecuteParams): Promise<ExecuteResult> => {
