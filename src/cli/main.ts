@@ -6,6 +6,7 @@ import { BACKENDS, type BackendName } from '../protocol';
 import { BadInputError, defaultKernelPath, EXIT, runNotebook } from './run';
 import { parseParam, ParamError } from './params';
 import { doctorCommand } from './doctor';
+import { DEFAULT_MAX_OUTPUT_MB } from '../host/outputs';
 
 const USAGE = `Usage: bmnb run <file.bmnb> [options]
 
@@ -18,6 +19,8 @@ Options:
   --param name=value    override an assignment in the cell tagged "parameters" (repeatable)
   --timeout <seconds>   stop a cell that runs longer than this
   --max-memory <MB>     heap limit of the kernel process
+  --max-output <MB>     output a cell keeps in the written notebook (default ${DEFAULT_MAX_OUTPUT_MB});
+                        past it, the first and last half with a note between (stdout gets all)
   -h, --help            show this help
 
 Exit codes: 0 all cells ran, 1 a cell failed, 2 bad input.
@@ -46,12 +49,13 @@ function parse(argv: string[]) {
         param: { type: 'string', multiple: true, default: [] },
         timeout: { type: 'string' },
         'max-memory': { type: 'string' },
+        'max-output': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
   } catch (err) {
     const message = (err as Error).message.replace(/\. To specify a positional argument.*$/, '');
-    throw new UsageError(`${message}\nValid options: --out, --inplace, --backend, --param, --timeout, --max-memory, --help`);
+    throw new UsageError(`${message}\nValid options: --out, --inplace, --backend, --param, --timeout, --max-memory, --max-output, --help`);
   }
   return parsed;
 }
@@ -106,6 +110,7 @@ async function main(argv: string[]): Promise<number> {
     params,
     timeoutSeconds: positive('timeout', values.timeout as string | undefined),
     maxMemoryMB: positive('max-memory', values['max-memory'] as string | undefined),
+    maxOutputMB: positive('max-output', values['max-output'] as string | undefined),
     interruptTimeoutSeconds: 10,
     kernelPath: defaultKernelPath(),
     stdout: process.stdout,

@@ -25,6 +25,8 @@ export interface RunOptions {
   interruptTimeoutSeconds: number;
   kernelPath: string;
   maxMemoryMB?: number;
+  /** The most output a cell keeps in the written notebook, in MB (stdout still gets all of it). */
+  maxOutputMB?: number;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }
@@ -72,7 +74,7 @@ function applyParameters(notebook: NotebookFile, params: [string, string][], fil
 
 /** What a cell's run leaves in the notebook: its outputs and its execution record. */
 function record(cell: NotebookCell, outcome: CellOutcome): void {
-  cell.outputs = outcome.outputs.map((o) => ({ items: o.items.map((it) => ({ mime: it.mime, data: it.data })) }));
+  cell.outputs = outcome.outputs.outputs.map((o) => ({ items: o.items.map((it) => ({ mime: it.mime, data: it.data })) }));
   const { result } = outcome;
   cell.execution = {
     ...cell.execution,
@@ -104,6 +106,20 @@ export async function runNotebook(options: RunOptions): Promise<number> {
     throw err;
   }
   report.kernelStarted(options.file, client.info);
+  const limits = options.maxOutputMB ? { maxBytes: options.maxOutputMB * 1024 * 1024 } : {};
+  // What each cell ran: recorded in the notebook once the kernel is gone, so that output a cell
+  // printed after it ended (a timer that fired during a later cell) is kept with it too.
+  const ran: [NotebookCell, CellOutcome][] = [];
+  client.onLateOutput((late) => {
+    const outputs = ran.find(([, o]) => o.executionId === late.executionId)?.[1].outputs;
+    if (late.kind === 'stream') {
+      report.stream(late.name, late.text);
+      outputs?.stream(late.name, late.text);
+    } else {
+      report.display(late.items, late.displayId);
+      outputs?.display(late.items, late.displayId, late.update);
+    }
+  });
 
   // Ctrl-C interrupts the running cell; a second one stops the kernel.
   let interrupts = 0;
@@ -121,9 +137,9 @@ export async function runNotebook(options: RunOptions): Promise<number> {
       const label = `cell ${index + 1}`;
       report.cellStarted(i + 1, codeCells.length, label);
       const language = cell.language === 'javascript' ? 'javascript' : 'typescript';
-      const outcome = await runCell(client, { id: cell.id, label, language, source: overrides.get(cell) ?? linesToSource(cell.source) }, options, report);
+      const outcome = await runCell(client, { id: cell.id, label, language, source: overrides.get(cell) ?? linesToSource(cell.source) }, options, report, limits);
       report.cellEnded(label, outcome, client.log);
-      record(cell, outcome);
+      ran.push([cell, outcome]);
       if (outcome.error) {
         exitCode = EXIT.cellFailed;
         report.stoppedAt(label, codeCells.length - i - 1);
@@ -135,6 +151,7 @@ export async function runNotebook(options: RunOptions): Promise<number> {
     await client.shutdown();
   }
 
+  for (const [cell, outcome] of ran) record(cell, outcome);
   // Written after the kernel is gone, atomically: a failed run still keeps every output up to its error.
   if (outFile) writeFileAtomic(outFile, serializeNotebook(notebook));
   report.finished(outFile, exitCode === EXIT.ok ? codeCells.length : undefined);

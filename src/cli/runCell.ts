@@ -1,10 +1,10 @@
 /**
  * Running one cell of `bmnb run`: the execute request, its outputs collected in the .bmnb shape
- * as they arrive (and passed to the terminal report), `--timeout` (an interrupt, then a forced
+ * as they arrive, within the cell's output limits (and passed, all of them, to the terminal report), `--timeout` (an interrupt, then a forced
  * stop if the cell does not end), and what came of it.
  */
 import { KernelDiedError, newExecutionId, type KernelClient } from '../host/kernelClient';
-import { OutputCollector, type CollectedOutput } from '../host/outputs';
+import { CellOutputs, type OutputLimits } from '../host/outputs';
 import type { CellLanguageId, ErrorPayload, ExecuteResult, OutputItemPayload } from '../protocol';
 
 /** Who sees a cell's outputs as they arrive (the terminal report). */
@@ -22,6 +22,8 @@ export interface CellToRun {
 }
 
 export interface CellOutcome {
+  /** The execute request's id (output printed after the cell ended comes tagged with it). */
+  executionId: string;
   /** The kernel's answer; absent when the kernel died first. */
   result?: ExecuteResult;
   /** Why the cell did not succeed (its error, a timeout, the kernel's death); absent when it did. */
@@ -29,8 +31,8 @@ export interface CellOutcome {
   /** Set when the kernel ended while the cell ran. */
   died?: KernelDiedError;
   durationMs: number;
-  /** Everything the cell output, in order, the error last. */
-  outputs: CollectedOutput[];
+  /** Everything the cell output, in order, the error last (within the cell's output limits). */
+  outputs: CellOutputs;
 }
 
 export interface CellTimeouts {
@@ -40,8 +42,14 @@ export interface CellTimeouts {
   interruptTimeoutSeconds: number;
 }
 
-export async function runCell(client: KernelClient, cell: CellToRun, timeouts: CellTimeouts, report: CellWatcher): Promise<CellOutcome> {
-  const collector = new OutputCollector();
+export async function runCell(
+  client: KernelClient,
+  cell: CellToRun,
+  timeouts: CellTimeouts,
+  report: CellWatcher,
+  limits?: Partial<OutputLimits>,
+): Promise<CellOutcome> {
+  const collector = new CellOutputs(limits);
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
   let killTimer: NodeJS.Timeout | undefined;
@@ -56,11 +64,12 @@ export async function runCell(client: KernelClient, cell: CellToRun, timeouts: C
     }, timeouts.timeoutSeconds * 1000);
   }
   const started = Date.now();
+  const executionId = newExecutionId();
   let result: ExecuteResult | undefined;
   let died: KernelDiedError | undefined;
   try {
     result = await client.execute(
-      { executionId: newExecutionId(), cellId: cell.id, cellLabel: cell.label, language: cell.language, source: cell.source },
+      { executionId, cellId: cell.id, cellLabel: cell.label, language: cell.language, source: cell.source },
       {
         onStream: ({ name, text }) => {
           report.stream(name, text);
@@ -80,7 +89,7 @@ export async function runCell(client: KernelClient, cell: CellToRun, timeouts: C
     clearTimeout(killTimer);
   }
   if (result?.result) collector.display(result.result);
-  const outcome: CellOutcome = { result, died, durationMs: result?.durationMs ?? Date.now() - started, outputs: collector.outputs };
+  const outcome: CellOutcome = { executionId, result, died, durationMs: result?.durationMs ?? Date.now() - started, outputs: collector };
   if (result?.status !== 'ok') {
     const error: ErrorPayload = result?.error ?? {
       name: 'KernelDiedError',

@@ -7,12 +7,13 @@ import * as vscode from 'vscode';
 import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { KernelSession } from '../host/kernelSession';
-import { KernelDiedError, KernelStartError, type KernelClient } from '../host/kernelClient';
+import { KernelDiedError, KernelStartError, newExecutionId, type KernelClient, type LateOutput } from '../host/kernelClient';
+import type { OutputLimits } from '../host/outputs';
 import type { BackendName, ErrorPayload, ExecuteResult } from '../protocol';
 import { NOTEBOOK_TYPE, isBmnbNotebook } from './bmnbNotebooks';
 import { cellId, notebookBackend } from './metadata';
 import { readSettings } from './settings';
-import { StreamWriter, toOutput } from './streamWriter';
+import { CellOutputView } from './outputView';
 
 export const CONTROLLER_ID = 'bmnb-kernel';
 
@@ -32,9 +33,23 @@ export function backendFor(notebook: vscode.NotebookDocument): BackendName | 'au
   return notebookBackend(notebook.metadata) ?? readSettings().backend;
 }
 
-function errorOutput(error: Pick<ErrorPayload, 'name' | 'message' | 'stack'>): vscode.NotebookCellOutput {
-  return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({ name: error.name, message: error.message, stack: error.stack })]);
+/** The per-cell output limit from the settings. */
+function outputLimits(): Partial<OutputLimits> {
+  return { maxBytes: readSettings().maxOutputMB * 1024 * 1024, raiseHint: 'the setting bmnb.output.maxMegabytesPerCell' };
 }
+
+/** The last run of a notebook, kept so that output its cell prints after it ended (a timer) is added to it. */
+interface LastRun {
+  executionId: string;
+  cell: vscode.NotebookCell;
+  view: CellOutputView;
+  success: boolean;
+  /** The execution showing late output, while it is open. */
+  late?: { execution: vscode.NotebookCellExecution; timer?: NodeJS.Timeout; end(): Promise<void> };
+}
+
+/** How long a cell's late-output execution stays open after the last late output. */
+const LATE_QUIET_MS = 500;
 
 export class BmnbController implements vscode.Disposable {
   private readonly controller: vscode.NotebookController;
@@ -139,6 +154,49 @@ export class BmnbController implements vscode.Disposable {
 
   /** The promise of each notebook's running batch of cells. */
   private readonly running = new Map<string, Promise<void>>();
+  /** Each notebook's last cell run (late output goes to it). */
+  private readonly lastRuns = new Map<string, LastRun>();
+
+  /**
+   * Output printed after its cell ended: the kernel tags it with the last execution, so it goes to
+   * that cell, through an execution of its own that ends when the output stops (as vscode-jupyter
+   * does). Nothing printed is dropped: without a cell to show it, it goes to the kernel log.
+   */
+  private onLateOutput(notebook: vscode.NotebookDocument, output: LateOutput): void {
+    const run = this.lastRuns.get(notebook.uri.toString());
+    const logIt = () => output.kind === 'stream' && this.log.info(`[late output of ${output.executionId}] ${output.text}`);
+    if (!run || run.executionId !== output.executionId || run.cell.index < 0) return void logIt();
+    if (!run.late) {
+      let execution: vscode.NotebookCellExecution;
+      try {
+        execution = this.controller.createNotebookCellExecution(run.cell);
+      } catch {
+        return void logIt(); // the cell is running or queued again
+      }
+      const summary = run.cell.executionSummary;
+      execution.start(summary?.timing?.startTime ?? Date.now());
+      if (summary?.executionOrder !== undefined) execution.executionOrder = summary.executionOrder;
+      const attached = run.view.attach(execution);
+      let ended: Promise<void> | undefined;
+      const late: NonNullable<LastRun['late']> = {
+        execution,
+        end: () =>
+          (ended ??= (async () => {
+            clearTimeout(late.timer);
+            await attached;
+            await run.view.flush();
+            execution.end(run.success, summary?.timing?.endTime ?? Date.now());
+            if (run.late === late) run.late = undefined;
+          })()),
+      };
+      run.late = late;
+    }
+    if (output.kind === 'stream') run.view.stream(output.name, output.text);
+    else run.view.display(output.items, output.displayId, output.update);
+    const late = run.late;
+    clearTimeout(late.timer);
+    late.timer = setTimeout(() => void late.end(), LATE_QUIET_MS);
+  }
 
   private async execute(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument): Promise<void> {
     const key = notebook.uri.toString();
@@ -161,13 +219,16 @@ export class BmnbController implements vscode.Disposable {
   }
 
   private async runCell(cell: vscode.NotebookCell, notebook: vscode.NotebookDocument): Promise<boolean> {
+    const key = notebook.uri.toString();
+    // The last cell's late output ends before anything else runs.
+    await this.lastRuns.get(key)?.late?.end();
     const execution = this.controller.createNotebookCellExecution(cell);
     execution.start(Date.now());
     await execution.clearOutput();
-    const writer = new StreamWriter(execution);
+    const view = new CellOutputView(execution, outputLimits());
     const fail = async (error: Pick<ErrorPayload, 'name' | 'message' | 'stack'>) => {
-      await writer.append(errorOutput(error));
-      await writer.flush();
+      view.error(error);
+      await view.flush();
       execution.end(false, Date.now());
       return false;
     };
@@ -184,19 +245,27 @@ export class BmnbController implements vscode.Disposable {
     const label = `cell ${cell.index + 1}`;
     const version = cell.document.version;
     try {
-      const kernel = await this.session(notebook).kernel();
+      const session = this.session(notebook);
+      const started = session.current;
+      const kernel = await session.kernel();
+      if (kernel !== started) {
+        kernel.onLateOutput((output) => this.onLateOutput(notebook, output));
+        this.changed.fire(notebook); // the status bar shows the kernel while the cell runs
+      }
+      const executionId = newExecutionId();
       const result = await kernel.execute(
-        { cellId: cellId(cell.metadata) ?? cell.document.uri.fragment, cellLabel: label, language, source: cell.document.getText() },
+        { executionId, cellId: cellId(cell.metadata) ?? cell.document.uri.fragment, cellLabel: label, language, source: cell.document.getText() },
         {
-          onStream: ({ name, text }) => writer.write(name, text),
-          onDisplay: ({ items, displayId, update }) => void writer.display(items, displayId, update),
+          onStream: ({ name, text }) => view.stream(name, text),
+          onDisplay: ({ items, displayId, update }) => view.display(items, displayId, update),
         },
       );
       execution.executionOrder = result.order;
-      if (result.result) await writer.append(toOutput(result.result));
-      if (result.status !== 'ok' && result.error) await writer.append(errorOutput(result.error));
-      await writer.flush();
+      if (result.result) view.display(result.result);
+      if (result.status !== 'ok' && result.error) view.error(result.error);
+      await view.flush();
       execution.end(result.status === 'ok', Date.now());
+      this.lastRuns.set(key, { executionId, cell, view, success: result.status === 'ok' });
       this.executed.fire({ notebook, cell, result, kernel, version });
       this.changed.fire(notebook);
       return result.status === 'ok';

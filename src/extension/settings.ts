@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { DEFAULT_MAX_OUTPUT_MB } from '../host/outputs';
 import type { BackendName } from '../protocol';
 
 export interface Settings {
@@ -10,6 +11,8 @@ export interface Settings {
   interruptTimeoutSeconds: number;
   /** Shapes of the tensors a cell declared, at the end of their lines after it ran. */
   shapesInlineHints: boolean;
+  /** The most output a cell keeps, in MB. */
+  maxOutputMB: number;
 }
 
 /** The `bmnb.*` settings, with their defaults. */
@@ -21,5 +24,6 @@ export function readSettings(): Settings {
     maxMemoryMB: c.get<number>('kernel.maxMemoryMB', 0),
     interruptTimeoutSeconds: Math.max(1, c.get<number>('interruptTimeoutSeconds', 10)),
     shapesInlineHints: c.get<boolean>('shapes.inlineHints', true),
+    maxOutputMB: Math.max(0.1, c.get<number>('output.maxMegabytesPerCell', DEFAULT_MAX_OUTPUT_MB)),
   };
 }

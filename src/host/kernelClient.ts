@@ -4,8 +4,8 @@
  * Imports Node and src/protocol only (no vscode, no tfjs).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import type { Writable } from 'node:stream';
-import { createMessageConnection, IPCMessageReader, IPCMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { Readable, Writable } from 'node:stream';
+import { createMessageConnection, IPCMessageReader, IPCMessageWriter, StreamMessageReader, type Message, type MessageConnection, type NotificationMessage } from 'vscode-jsonrpc/node';
 import {
   BackendsRequest,
   DisplayNotification,
@@ -17,6 +17,9 @@ import {
   InspectRequest,
   KernelErrorCodes,
   MemoryRequest,
+  OUTPUT_FD,
+  OUTPUT_FD_ENV,
+  OutputEndNotification,
   ProbeBackendRequest,
   ShutdownRequest,
   StreamNotification,
@@ -31,6 +34,7 @@ import {
   type InitializeResult,
   type InspectResult,
   type MemoryInfo,
+  type OutputEndParams,
   type StreamParams,
   type VariablesParams,
   type VariablesResult,
@@ -93,6 +97,9 @@ export interface ExecuteHandlers {
   onDisplay?(params: DisplayParams): void;
 }
 
+/** Output of an execution that already ended (a timer, a promise nobody awaited). */
+export type LateOutput = ({ kind: 'stream' } & StreamParams) | ({ kind: 'display' } & DisplayParams);
+
 const LOG_LIMIT = 64 * 1024;
 
 let executionCounter = 0;
@@ -142,15 +149,16 @@ interface ForkedKernel {
   stoppedByHost?: string;
 }
 
-function forkKernel(options: KernelOptions, interruptPipe: boolean): ForkedKernel {
+/** Forks dist/kernel.js; a session kernel (`pipes`) gets the interrupt pipe (fd 4) and the output pipe (fd 5). */
+function forkKernel(options: KernelOptions, pipes: boolean): ForkedKernel {
   const execArgv = options.maxMemoryMB ? [`--max-old-space-size=${options.maxMemoryMB}`] : [];
   const child = fork(options.kernelPath, [], {
     execPath: options.nodePath,
     execArgv,
     cwd: options.notebookDir,
-    env: { ...process.env, ...options.env, ...(interruptPipe ? { [INTERRUPT_FD_ENV]: String(INTERRUPT_FD) } : {}) },
-    // stdin ignored; stdout/stderr: the kernel log; the IPC channel; fd 4: interrupts.
-    stdio: interruptPipe ? ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'] : ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { ...process.env, ...options.env, ...(pipes ? { [INTERRUPT_FD_ENV]: String(INTERRUPT_FD), [OUTPUT_FD_ENV]: String(OUTPUT_FD) } : {}) },
+    // stdin ignored; stdout/stderr: the kernel log; the IPC channel; fd 4: interrupts; fd 5: outputs.
+    stdio: pipes ? ['ignore', 'pipe', 'pipe', 'ipc', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', 'ipc'],
     serialization: 'json',
   });
   const logBuffer = { text: '' };
@@ -161,7 +169,7 @@ function forkKernel(options: KernelOptions, interruptPipe: boolean): ForkedKerne
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  if (interruptPipe) (child.stdio[INTERRUPT_FD] as Writable | null)?.on('error', () => undefined);
+  if (pipes) (child.stdio[INTERRUPT_FD] as Writable | null)?.on('error', () => undefined);
 
   const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
   connection.onError(() => undefined);
@@ -234,12 +242,22 @@ export async function probeBackend(options: ProbeOptions): Promise<BackendReport
   }
 }
 
+/** An execution until both its answer (IPC) and the end of its outputs (output pipe) have come. */
+interface PendingExecution {
+  handlers: ExecuteHandlers;
+  resolve(result: ExecuteResult): void;
+  reject(err: Error): void;
+  result?: ExecuteResult;
+  outputEnded?: boolean;
+}
+
 export class KernelClient {
   readonly info: InitializeResult;
   private exited = false;
   private exitError?: KernelDiedError;
-  private readonly pending = new Map<string, { handlers: ExecuteHandlers; reject(err: Error): void }>();
+  private readonly pending = new Map<string, PendingExecution>();
   private readonly exitListeners: ((err: KernelDiedError) => void)[] = [];
+  private readonly lateListeners: ((output: LateOutput) => void)[] = [];
 
   private readonly child: ChildProcess;
   private readonly connection: MessageConnection;
@@ -259,7 +277,7 @@ export class KernelClient {
   /** Forks the kernel and initializes its session. Rejects with {@link KernelStartError} when it cannot. */
   static async start(options: KernelOptions): Promise<KernelClient> {
     const forked = forkKernel(options, true);
-    const { child, connection, logBuffer, onData, exited, spawnFailed } = forked;
+    const { child, connection, logBuffer, exited, spawnFailed } = forked;
     let info: InitializeResult;
     try {
       info = await Promise.race([
@@ -283,14 +301,53 @@ export class KernelClient {
 
     const client = new KernelClient(options, forked, info);
     void exited.then((err) => client.onExited(err));
-    connection.onNotification(StreamNotification.type, (p) => {
-      const handlers = client.pending.get(p.executionId)?.handlers;
-      // Printed after its cell ended (a timer, a forgotten promise): the kernel log keeps it.
-      if (handlers?.onStream) handlers.onStream(p);
-      else onData(Buffer.from(p.text));
-    });
-    connection.onNotification(DisplayNotification.type, (p) => client.pending.get(p.executionId)?.handlers.onDisplay?.(p));
+    // Outputs come on the output pipe (or, from a kernel without one, on the IPC channel).
+    const output = (message: Message) => client.onOutput(message as NotificationMessage);
+    const outputPipe = (child.stdio as unknown as (Readable | null | undefined)[])[OUTPUT_FD];
+    if (outputPipe) {
+      const reader = new StreamMessageReader(outputPipe);
+      reader.onError(() => undefined);
+      reader.listen(output);
+    }
+    for (const type of [StreamNotification.type, DisplayNotification.type, OutputEndNotification.type]) {
+      connection.onNotification(type.method, (params: unknown) => output({ jsonrpc: '2.0', method: type.method, params } as NotificationMessage));
+    }
     return client;
+  }
+
+  /** One output message of the kernel, given to the execution it belongs to. */
+  private onOutput(message: NotificationMessage): void {
+    const params = message.params as StreamParams & DisplayParams & OutputEndParams;
+    const execution = this.pending.get(params.executionId);
+    if (message.method === OutputEndNotification.method) {
+      if (!execution) return;
+      execution.outputEnded = true;
+      if (execution.result) this.settle(params.executionId, execution);
+      return;
+    }
+    const stream = message.method === StreamNotification.method;
+    if (execution && !execution.outputEnded) {
+      if (stream) execution.handlers.onStream?.(params);
+      else execution.handlers.onDisplay?.(params);
+      return;
+    }
+    // After its cell ended (a timer, a promise nobody awaited): to whoever listens, else the kernel log.
+    const late: LateOutput = stream ? { kind: 'stream', ...params } : { kind: 'display', ...params };
+    if (this.lateListeners.length) for (const listener of this.lateListeners) listener(late);
+    else if (stream) this.forked.onData(Buffer.from(params.text));
+  }
+
+  private settle(executionId: string, execution: PendingExecution): void {
+    this.pending.delete(executionId);
+    execution.resolve(execution.result!);
+  }
+
+  /**
+   * Output of executions that already ended: printed by a timer or a promise nobody awaited. Without
+   * a listener, late printed text goes to the kernel log.
+   */
+  onLateOutput(listener: (output: LateOutput) => void): void {
+    this.lateListeners.push(listener);
   }
 
   get pid(): number | undefined {
@@ -311,11 +368,13 @@ export class KernelClient {
     if (this.exitError) throw this.exitError;
     const executionId = params.executionId ?? newExecutionId();
     return new Promise<ExecuteResult>((resolve, reject) => {
-      this.pending.set(executionId, { handlers, reject });
+      const execution: PendingExecution = { handlers, resolve, reject };
+      this.pending.set(executionId, execution);
       this.connection.sendRequest(ExecuteRequest.type, { ...params, executionId }).then(
         (result) => {
-          this.pending.delete(executionId);
-          resolve(result);
+          // Resolved once every output has come too (the answer may overtake them).
+          execution.result = result;
+          if (execution.outputEnded) this.settle(executionId, execution);
         },
         (err: Error) => {
           // A dead kernel is reported by onExited with the reason; other errors here are protocol errors.

@@ -161,7 +161,11 @@ export interface StreamParams {
   text: string;
 }
 
-/** Text a cell printed (console.*, process.stdout/stderr), sent as it is printed. */
+/**
+ * Text a cell printed (console.*, process.stdout/stderr). Sent on the output channel
+ * ({@link OUTPUT_FD}); what a cell prints in a burst is coalesced into chunks of up to
+ * {@link STREAM_CHUNK_CHARS} characters, flushed within {@link STREAM_FLUSH_MS} ms.
+ */
 export namespace StreamNotification {
   export const method = 'session/stream' as const;
   export const type = new NotificationType<StreamParams>(method);
@@ -179,10 +183,25 @@ export interface DisplayParams {
   update?: boolean;
 }
 
-/** A `display(value)` call in a cell (or a live output): one more output for the running cell, or new items for one it already has. */
+/** A `display(value)` call in a cell (or a live output): one more output for the running cell, or new items for one it already has. Sent on the output channel. */
 export namespace DisplayNotification {
   export const method = 'session/display' as const;
   export const type = new NotificationType<DisplayParams>(method);
+}
+
+export interface OutputEndParams {
+  executionId: string;
+}
+
+/**
+ * Sent on the output channel after the last output of an execution and before its
+ * `session/execute` answer: the host has every output of the cell once it has read this (the
+ * answer travels on the IPC channel, which may overtake the output channel). Output printed later
+ * (a timer) still comes, tagged with the execution that printed last.
+ */
+export namespace OutputEndNotification {
+  export const method = 'session/outputEnd' as const;
+  export const type = new NotificationType<OutputEndParams>(method);
 }
 
 export interface MemoryInfo {
@@ -285,6 +304,21 @@ export const INTERRUPT_FD = 4;
 export const INTERRUPT_BYTE = 0x03;
 /** Set in the kernel's environment to the interrupt descriptor when the host opened one. */
 export const INTERRUPT_FD_ENV = 'BMNB_INTERRUPT_FD';
+
+/**
+ * Outputs (`session/stream`, `session/display`, `session/outputEnd`) travel on a pipe of their
+ * own, the kernel process's file descriptor {@link OUTPUT_FD}, as JSON-RPC notifications in
+ * vscode-jsonrpc's stream framing (`Content-Length` headers). The kernel writes them with blocking
+ * writes: a cell that prints faster than its host reads waits for the host (backpressure), and
+ * nothing piles up in either process. A kernel started without it sends them on the IPC channel.
+ */
+export const OUTPUT_FD = 5;
+/** Set in the kernel's environment to the output descriptor when the host opened one. */
+export const OUTPUT_FD_ENV = 'BMNB_OUTPUT_FD';
+/** The most characters of printed text in one `session/stream` notification. */
+export const STREAM_CHUNK_CHARS = 64 * 1024;
+/** The longest printed text waits in the kernel before it is sent. */
+export const STREAM_FLUSH_MS = 20;
 
 /** JSON-RPC error codes the kernel answers with. */
 export const KernelErrorCodes = {

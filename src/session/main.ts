@@ -1,7 +1,8 @@
 /**
  * The kernel process (dist/kernel.js), forked by a host (the VS Code extension or `bmnb run`).
  * JSON-RPC over the fork's IPC channel; stdout/stderr of the process stay for diagnostics, while
- * what cells print is captured and sent to the host as stream notifications.
+ * what cells print and display is captured and sent to the host on the output pipe
+ * (outputChannel.ts).
  */
 import { Console } from 'node:console';
 import { writeSync } from 'node:fs';
@@ -9,16 +10,15 @@ import { Writable } from 'node:stream';
 import { createMessageConnection, IPCMessageWriter, ResponseError } from 'vscode-jsonrpc/node';
 import {
   BackendsRequest,
-  DisplayNotification,
   ExecuteRequest,
   INTERRUPT_FD_ENV,
   InitializeRequest,
+  OUTPUT_FD_ENV,
   InspectRequest,
   KernelErrorCodes,
   MemoryRequest,
   ProbeBackendRequest,
   ShutdownRequest,
-  StreamNotification,
   VariablesRequest,
   type ExecuteParams,
   type ExecuteResult,
@@ -31,6 +31,7 @@ import { BackendError, loadBackend, probeBackend, probeBackends, type BackendSea
 import { Session } from './session';
 import { InterruptWatcher } from './interrupt';
 import { AnswerOnReadReader } from './answerOnRead';
+import { fdSender, OutputChannel } from './outputChannel';
 
 if (!process.send) {
   process.stderr.write('dist/kernel.js is the bmnb kernel: it is started by the VS Code extension or `bmnb run`, not by hand.\n');
@@ -56,6 +57,11 @@ let session: Session | undefined;
 
 // ---- what cells print -------------------------------------------------------------------------
 
+// Outputs go on their own pipe when the host opened one (blocking writes: backpressure), else on
+// the IPC channel.
+const outputFd = process.env[OUTPUT_FD_ENV] ? Number(process.env[OUTPUT_FD_ENV]) : undefined;
+const outputs = new OutputChannel(outputFd !== undefined ? fdSender(outputFd) : (method, params) => void connection.sendNotification(method, params));
+
 const realWrite = {
   stdout: process.stdout.write.bind(process.stdout),
   stderr: process.stderr.write.bind(process.stderr),
@@ -64,10 +70,10 @@ const realWrite = {
 let lastExecutionId: string | undefined;
 
 function emit(name: 'stdout' | 'stderr', chunk: unknown, encoding?: unknown): boolean {
-  const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString((encoding as BufferEncoding) || 'utf8');
   const executionId = session?.currentExecutionId ?? lastExecutionId;
-  if (!executionId) return realWrite[name](text);
-  void connection.sendNotification(StreamNotification.type, { executionId, name, text });
+  if (!executionId) return realWrite[name](chunk as string, encoding as BufferEncoding);
+  const data = typeof chunk === 'string' || chunk instanceof Uint8Array ? chunk : String(chunk);
+  outputs.stream(executionId, name, data, typeof encoding === 'string' ? (encoding as BufferEncoding) : undefined);
   return true;
 }
 
@@ -152,8 +158,7 @@ connection.onRequest(InitializeRequest.type, async (params: InitializeParams) =>
       tf: loaded.tf,
       notebookDir: params.notebookDir,
       kernelFiles: [__filename],
-      display: (executionId, items, displayId, update) =>
-        void connection.sendNotification(DisplayNotification.type, { executionId, items, ...(displayId ? { displayId, update: !!update } : {}) }),
+      display: (executionId, items, displayId, update) => outputs.display({ executionId, items, ...(displayId ? { displayId, update: !!update } : {}) }),
       executing: (on) => watcher.setExecuting(on),
       takeTermination: () => watcher.takeTermination(),
       training: (delta) => watcher.setTraining(delta),
@@ -189,7 +194,11 @@ connection.onRequest(BackendsRequest.type, (params: InitializeParams) =>
 connection.onRequest(ExecuteRequest.type, async (params: ExecuteParams): Promise<ExecuteResult> => {
   if (!session) throw new ResponseError(KernelErrorCodes.NotInitialized, 'the kernel is not initialized: send kernel/initialize first');
   lastExecutionId = params.executionId;
-  return session.execute(params);
+  try {
+    return await session.execute(params);
+  } finally {
+    outputs.end(params.executionId);
+  }
 });
 
 connection.onRequest(MemoryRequest.type, () => {
