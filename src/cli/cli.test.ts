@@ -143,6 +143,9 @@ describe('bmnb run', () => {
     const backend = bmnb(['run', 'nb.bmnb', '--backend', 'cuda'], { cwd: dir });
     assert.equal(backend.code, 2);
     assert.match(backend.stderr, /unknown backend 'cuda'; valid backends: auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu/);
+    const limit = bmnb(['run', 'nb.bmnb', '--max-output', 'lots'], { cwd: dir });
+    assert.equal(limit.code, 2);
+    assert.match(limit.stderr, /--max-output expects a positive number, got 'lots'/);
   });
 
   test('naming a backend that cannot load exits 2, listing what is available and how to install the rest', () => {

@@ -151,7 +151,7 @@ export class StreamText {
 
   /**
    * Drops about `bytes` from the front, ending at a line break where one is near; returns what went.
-   * Never drops the current line.
+   * The current line loses its front only when there is nothing else left to drop.
    */
   dropFront(bytes: number): { bytes: number; lines: number } {
     let dropped = 0;
@@ -181,6 +181,15 @@ export class StreamText {
       break;
     }
     this.committedBytes -= dropped;
+    if (dropped < bytes && this.first >= this.chunks.length && this.line.length > 1) {
+      // One enormous line with no line break: its front goes too.
+      const at = Math.min(this.line.length - 1, Math.ceil(((bytes - dropped) * this.line.length) / Math.max(1, this.lineBytes)));
+      const gone = this.line.slice(0, at);
+      dropped += utf8Bytes(gone);
+      this.line = this.line.slice(at);
+      this.cursor = Math.max(0, this.cursor - at);
+      this.lineBytes = utf8Bytes(this.line);
+    }
     if (this.first > 1024 && this.first * 2 > this.chunks.length) {
       this.chunks = this.chunks.slice(this.first);
       this.chunkBytes = this.chunkBytes.slice(this.first);

@@ -341,11 +341,17 @@ describe('display', () => {
     ]);
   });
 
-  test('display with no cell running shows nothing', async () => {
+  test('display after its cell ended goes to the last cell run (as printed text does); before any cell, nowhere', async () => {
     const h = newSession();
-    ok(await h.run('const later = () => display("too late");'));
-    (h.session.scope.later as () => void)();
+    h.session.display('before any cell');
     assert.deepEqual(h.displays, []);
+    ok(await h.run('const later = () => display("too late");'));
+    const lastId = `exec-${executions}`;
+    (h.session.scope.later as () => void)();
+    assert.deepEqual(
+      h.displays.map((d) => [d.executionId, d.items.find((i) => i.mime === 'text/plain')?.data]),
+      [[lastId, 'too late']],
+    );
   });
 });
 

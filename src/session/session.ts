@@ -66,6 +66,8 @@ export class Session {
   private readonly loader: ModuleLoader;
   private order = 0;
   private current?: Execution;
+  /** The last execution started: output made between cells (a timer) belongs to it. */
+  private lastId?: string;
   private trainingDepth = 0;
   /** Executions wait for the one before them. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -109,9 +111,9 @@ export class Session {
     return this.current?.id;
   }
 
-  /** `display(value)` in a cell: one more output now. */
+  /** `display(value)` in a cell: one more output now (from a timer after its cell ended: for the last cell run). */
   display(value: unknown): void {
-    const id = this.current?.id;
+    const id = this.current?.id ?? this.lastId;
     if (id) this.options.display(id, this.outputs.toOutput(value));
   }
 
@@ -193,6 +195,7 @@ export class Session {
     // A cell stopped by force before this one: clean up after it now, before any tfjs call.
     if (this.options.takeTermination?.() !== undefined) this.resetEngineState();
     this.current = exec;
+    this.lastId = exec.id;
     const memoryBefore = this.tf.memory();
     let bindings: { name: string; line: number }[] = [];
     const done = (partial: Omit<ExecuteResult, 'executionId' | 'order' | 'durationMs'>): ExecuteResult => ({
