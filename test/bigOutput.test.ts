@@ -170,4 +170,21 @@ describe('output through the kernel client', () => {
     // 40 MB cannot wait in the pipe: the cell could only finish once the host read again.
     assert.ok(result.durationMs >= 1000, `the cell took ${result.durationMs} ms (${Date.now() - started} ms in all)`);
   });
+
+  test('a host that reads at most 2 MB/s (the editor: 8 MB/s) gets everything, and the cell waits for it', async () => {
+    const limited = await startKernel({ maxOutputBytesPerSecond: 2 * 1024 * 1024 });
+    try {
+      let chars = 0;
+      const result = await limited.execute(
+        { cellId: 'flood', cellLabel: 'flood', language: 'typescript', source: "const s = 'q'.repeat(1023) + '\\n';\nfor (let i = 0; i < 4096; i++) process.stdout.write(s);\n" },
+        { onStream: ({ text }) => (chars += text.length) },
+      );
+      assert.equal(result.status, 'ok');
+      assert.equal(chars, 4096 * 1024);
+      // 4 MB at 2 MB/s: the cell cannot end before the host has read most of it.
+      assert.ok(result.durationMs >= 1200, `the cell took ${result.durationMs} ms`);
+    } finally {
+      await limited.shutdown();
+    }
+  });
 });

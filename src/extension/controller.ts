@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { KernelSession } from '../host/kernelSession';
 import { KernelDiedError, KernelStartError, newExecutionId, type KernelClient, type LateOutput } from '../host/kernelClient';
-import type { OutputLimits } from '../host/outputs';
+import { EDITOR_PACING, type OutputLimits } from '../host/outputs';
 import type { BackendName, ErrorPayload, ExecuteResult } from '../protocol';
 import { NOTEBOOK_TYPE, isBmnbNotebook } from './bmnbNotebooks';
 import { cellId, notebookBackend } from './metadata';
@@ -102,6 +102,7 @@ export class BmnbController implements vscode.Disposable {
         // VS Code's own runtime is Electron: run it as plain Node.
         env: useOwnRuntime ? { ELECTRON_RUN_AS_NODE: '1' } : undefined,
         maxMemoryMB: settings.maxMemoryMB || undefined,
+        maxOutputBytesPerSecond: EDITOR_PACING.readBytesPerSecond,
         onLog: (text) => {
           for (const line of text.split('\n')) if (line.trim()) this.log.info(`[${notebook.uri.path.split('/').pop()}] ${line}`);
         },
@@ -138,6 +139,7 @@ export class BmnbController implements vscode.Disposable {
     const session = this.sessions.get(notebook.uri.toString());
     if (!session) return;
     session.interrupt();
+    this.interruptedAt.set(notebook.uri.toString(), Date.now());
     const seconds = readSettings().interruptTimeoutSeconds;
     const running = this.running.get(notebook.uri.toString());
     if (!running) return;
@@ -154,6 +156,8 @@ export class BmnbController implements vscode.Disposable {
 
   /** The promise of each notebook's running batch of cells. */
   private readonly running = new Map<string, Promise<void>>();
+  /** When each notebook's running cell was last asked to stop (the log says how long it took). */
+  private readonly interruptedAt = new Map<string, number>();
   /** Each notebook's last cell run (late output goes to it). */
   private readonly lastRuns = new Map<string, LastRun>();
 
@@ -222,6 +226,7 @@ export class BmnbController implements vscode.Disposable {
     const key = notebook.uri.toString();
     // The last cell's late output ends before anything else runs.
     await this.lastRuns.get(key)?.late?.end();
+    this.interruptedAt.delete(key);
     const execution = this.controller.createNotebookCellExecution(cell);
     execution.start(Date.now());
     await execution.clearOutput();
@@ -261,6 +266,9 @@ export class BmnbController implements vscode.Disposable {
         },
       );
       execution.executionOrder = result.order;
+      const askedAt = this.interruptedAt.get(key);
+      this.interruptedAt.delete(key);
+      if (result.status === 'interrupted' && askedAt !== undefined) this.log.info(`${label} stopped ${Date.now() - askedAt} ms after the interrupt`);
       if (result.result) view.display(result.result);
       if (result.status !== 'ok' && result.error) view.error(result.error);
       await view.flush();

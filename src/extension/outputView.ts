@@ -1,8 +1,9 @@
 /**
  * A running cell's outputs in the editor. Everything the kernel sends goes into the shared reducer
  * (src/host/outputs.ts: `\r`, live outputs, the per-cell limit); the editor is brought up to date
- * from it at most {@link UPDATE_MS} ms apart, and further apart when VS Code takes long to apply
- * the edits: a cell that floods its output never floods the editor.
+ * from it at most every 100 ms, further apart when VS Code takes long to apply the edits or the
+ * output is big (VS Code redraws a whole output on each update; EDITOR_PACING in host/outputs.ts): a cell
+ * that floods its output never floods the editor.
  *
  * Each update sends only what changed: text appended to a stream output is appended; an output
  * whose text was rewritten (`\r`, or its front dropped past the limit) or whose items changed (live
@@ -11,11 +12,9 @@
  */
 import * as vscode from 'vscode';
 import { itemDataToBytes } from '../format';
-import { CellOutputs, type OutputEntry, type OutputLimits } from '../host/outputs';
+import { CellOutputs, editorUpdateDelay, type OutputEntry, type OutputLimits } from '../host/outputs';
 import type { ErrorPayload, OutputItemPayload } from '../protocol';
 
-/** The shortest time between two updates of a cell's outputs in the editor. */
-export const UPDATE_MS = 100;
 
 /** An output of the kernel's payload items as VS Code holds it. */
 export function toOutput(items: OutputItemPayload[]): vscode.NotebookCellOutput {
@@ -96,7 +95,7 @@ export class CellOutputView {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.run();
-    }, Math.max(UPDATE_MS, 3 * this.lastUpdateMs));
+    }, editorUpdateDelay(this.model.size, this.lastUpdateMs));
   }
 
   private run(): Promise<void> {

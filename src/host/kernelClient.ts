@@ -53,6 +53,35 @@ export interface KernelOptions {
   env?: NodeJS.ProcessEnv;
   /** Every line the kernel process writes to its own stdout/stderr (the kernel log). */
   onLog?(text: string): void;
+  /**
+   * The most output (bytes) read from the kernel per second; a cell that prints more waits (its
+   * writes block). Unset: as fast as the host reads. The editor sets it, so that a cell flooding
+   * its output leaves the machine's cores to the editor.
+   */
+  maxOutputBytesPerSecond?: number;
+}
+
+/** Reads at most `bytesPerSecond` from `pipe`, in windows of 100 ms: past the window's share it pauses until the next. */
+function limitRate(pipe: Readable, bytesPerSecond: number): void {
+  const WINDOW_MS = 100;
+  const perWindow = (bytesPerSecond * WINDOW_MS) / 1000;
+  let windowStart = Date.now();
+  let used = 0;
+  pipe.on('data', (chunk: Buffer) => {
+    const now = Date.now();
+    if (now - windowStart >= WINDOW_MS) {
+      windowStart = now;
+      used = 0;
+    }
+    used += chunk.length;
+    if (used < perWindow) return;
+    pipe.pause();
+    setTimeout(() => {
+      windowStart = Date.now();
+      used = 0;
+      pipe.resume();
+    }, Math.max(0, windowStart + WINDOW_MS - now));
+  });
 }
 
 /**
@@ -305,6 +334,7 @@ export class KernelClient {
     const output = (message: Message) => client.onOutput(message as NotificationMessage);
     const outputPipe = (child.stdio as unknown as (Readable | null | undefined)[])[OUTPUT_FD];
     if (outputPipe) {
+      if (options.maxOutputBytesPerSecond) limitRate(outputPipe, options.maxOutputBytesPerSecond);
       const reader = new StreamMessageReader(outputPipe);
       reader.onError(() => undefined);
       reader.listen(output);

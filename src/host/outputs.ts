@@ -21,6 +21,26 @@ export const DEFAULT_MAX_OUTPUT_MB = 10;
 /** The most outputs (stream runs and displays) a cell keeps: half at the head, half at the tail. */
 export const MAX_OUTPUTS = 1000;
 
+/**
+ * How the editor takes a cell's output (src/extension/outputView.ts and controller.ts; also the
+ * output bench, which plays the editor's part):
+ * - it reads at most `readBytesPerSecond` from the kernel (a cell printing more waits), more than a
+ *   person can read and less than it takes to keep a core busy taking it in;
+ * - it updates a cell's outputs at most every `minUpdateMs`, and for a big output less often:
+ *   VS Code joins and redraws a whole stream output on every update, so at most
+ *   `redrawBytesPerSecond` of the cell's output per second (10 MB: twice a second).
+ */
+export const EDITOR_PACING = {
+  readBytesPerSecond: 8 * 1024 * 1024,
+  minUpdateMs: 100,
+  redrawBytesPerSecond: 20 * 1024 * 1024,
+} as const;
+
+/** Milliseconds until the editor's next update of a cell that keeps `size` bytes of output now. */
+export function editorUpdateDelay(size: number, lastUpdateMs = 0): number {
+  return Math.max(EDITOR_PACING.minUpdateMs, 3 * lastUpdateMs, (1000 * size) / EDITOR_PACING.redrawBytesPerSecond);
+}
+
 export interface OutputLimits {
   /** The most bytes (UTF-8) of output a cell keeps. */
   maxBytes: number;
@@ -264,6 +284,11 @@ export class CellOutputs {
     return this.list;
   }
 
+  /** Bytes of output the cell keeps now. */
+  get size(): number {
+    return this.bytes;
+  }
+
   /** Whether something was left out. */
   get cut(): boolean {
     return this.note !== undefined;
@@ -325,10 +350,10 @@ export class CellOutputs {
     for (let i = noteIndex + 1; i < this.list.length; i++) tailBytes += this.list[i]!.bytes;
     let tailCount = this.list.length - noteIndex - 1;
     if (tailBytes <= tailBudget && tailCount <= tailOutputs) return;
-    // Trim to three quarters of the budget, so that the next trim is a while away (the editor
-    // redraws the tail after each).
-    const bytesTarget = tailBudget * 0.75;
-    const countTarget = Math.floor(tailOutputs * 0.75);
+    // Trim to half the budget, so that the next trim is a while away: the editor sends the whole
+    // tail again after each, and this way that costs about what was printed meanwhile.
+    const bytesTarget = tailBudget * 0.5;
+    const countTarget = Math.floor(tailOutputs * 0.5);
     const removeFrom = noteIndex + 1;
     let removeTo = removeFrom;
     while (removeTo < this.list.length - 1 && (tailBytes > bytesTarget || tailCount > countTarget)) {

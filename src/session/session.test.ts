@@ -344,7 +344,7 @@ describe('display', () => {
   test('display after its cell ended goes to the last cell run (as printed text does); before any cell, nowhere', async () => {
     const h = newSession();
     h.session.display('before any cell');
-    assert.deepEqual(h.displays, []);
+    assert.equal(h.displays.length, 0);
     ok(await h.run('const later = () => display("too late");'));
     const lastId = `exec-${executions}`;
     (h.session.scope.later as () => void)();

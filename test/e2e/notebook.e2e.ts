@@ -124,6 +124,53 @@ describe('bmnb in code-server', () => {
     await vscode.screenshot('after-restart');
   });
 
+  test('a cell that prints 100,000 lines does not hold up the next; an endless flood can be typed beside and interrupted; all is saved', async () => {
+    await closeAll(vscode);
+    // Tall enough to show every cell beside the flooded outputs (the notebook list renders only visible cells).
+    await vscode.page.setViewportSize({ width: 1400, height: 2200 });
+    await vscode.openFile('flood.bmnb');
+    await vscode.waitForKernel(KERNEL_LABEL, { select: true });
+    const started = Date.now();
+    await vscode.runCommand('Notebook: Run All');
+    console.log(`# (the command palette took ${((Date.now() - started) / 1000).toFixed(1)} s with nothing running)`);
+    await vscode.waitForCells('the cell after the flood to run', (c) => c.find((x) => x.index === 1)?.state === 'success', { timeoutMs: 120_000 });
+    const nextResultSeconds = (Date.now() - started) / 1000;
+    await vscode.waitForOutputText('after the flood');
+    console.log(`# the next cell's result appeared ${nextResultSeconds.toFixed(1)} s after Run All (target: 30 s)`);
+
+    // The endless cell floods; the editor stays usable.
+    await vscode.waitForCells('the endless cell to run', (c) => c.find((x) => x.index === 2)?.state === 'running');
+    await vscode.waitForOutputText(/endless \d+/);
+    const status = await vscode.page.evaluate<string>(`document.querySelector('.statusbar')?.innerText ?? ''`);
+    assert.match(status, /wasm/, `the status bar names the running kernel: ${status}`);
+    assert.doesNotMatch(status, /no kernel/);
+    await vscode.setCellSource(3, '"typed while it floods"');
+    await vscode.screenshot('flooding');
+    const interruptAt = Date.now();
+    await vscode.runCommand('Big Model Notebooks: Interrupt Kernel');
+    console.log(`# (the command palette took ${((Date.now() - interruptAt) / 1000).toFixed(1)} s)`);
+    await vscode.waitForCells('the flooding cell to stop', (c) => c.find((x) => x.index === 2)?.state === 'error', { timeoutMs: 15_000 });
+    console.log(`# the flood stopped ${((Date.now() - interruptAt) / 1000).toFixed(1)} s after Interrupt was typed in the command palette`);
+    await vscode.waitForOutputText('InterruptError');
+    // The extension logs how long the kernel took from the interrupt to the cell's end.
+    const stopped = await vscode.waitFor('the log line of the interrupt', async () => /cell 3 stopped (\d+) ms after the interrupt/.exec(vscode.outputChannel('Big Model Notebooks')) ?? undefined);
+    console.log(`# the kernel stopped the flood ${stopped[1]} ms after the interrupt (target: 1,000 ms)`);
+    assert.ok(Number(stopped[1]) < 5000, `the interrupt took ${stopped[1]} ms`);
+
+    // The typed cell runs in the same session, and everything is saved.
+    await vscode.runCommand('Notebook: Execute Cell');
+    await vscode.waitForOutputText('typed while it floods');
+    await vscode.save();
+    const cells = parseNotebook(readFileSync(join(ws, 'flood.bmnb'), 'utf8')).cells;
+    const flood = String(cells[0]!.outputs?.[0]?.items[0]?.data ?? '');
+    assert.equal(flood.split('\n').length - 1, 100_000, 'every line of the 100,000 is saved (under the 10 MB limit)');
+    assert.ok(flood.endsWith('flood line 99999\n'));
+    const endless = cells[2]!.outputs ?? [];
+    assert.ok(endless.some((o) => /^endless \d+/.test(String(o.items[0]?.data))), 'the flooded output is saved');
+    assert.equal(endless[endless.length - 1]?.items[0]?.mime, MIME.error, 'and ends with the interrupt');
+    await vscode.page.setViewportSize({ width: 1400, height: 900 });
+  });
+
   test('\\r progress lines overwrite their line; a cell that exits the kernel says so, the next run gets a new kernel; closing ends the kernel', async () => {
     await closeAll(vscode);
     await vscode.openFile(LIFECYCLE_NOTEBOOK);

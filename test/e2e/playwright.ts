@@ -50,6 +50,7 @@ export interface Page {
   evaluate<R>(expression: string): Promise<R>;
   click(selector: string, options?: { timeout?: number; force?: boolean }): Promise<void>;
   screenshot(options: { path: string; fullPage?: boolean; timeout?: number }): Promise<unknown>;
+  setViewportSize(size: { width: number; height: number }): Promise<void>;
   frames(): Frame[];
   mainFrame(): Frame;
   isClosed(): boolean;
