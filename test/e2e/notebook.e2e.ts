@@ -12,6 +12,7 @@ import { parseNotebook } from '../../src/format';
 import { processTable, startVSCode, REPO_ROOT, type VSCodeSession } from './harness';
 import { E2E_NOTEBOOK, FIXTURES, INTERRUPT, INTERRUPT_NOTEBOOK, LIFECYCLE, LIFECYCLE_NOTEBOOK, RUN_ALL, TRAINING_NOTEBOOK } from './scenarios';
 import { MIME, type TrainingPayload } from '../../src/protocol';
+import { OMITTED_NOTE_PREFIX } from '../../src/host/outputs';
 
 const VSIX = process.env.BMNB_E2E_VSIX ?? join(REPO_ROOT, `bmnb-${(JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version}.vsix`);
 const KERNEL_LABEL = 'TensorFlow.js (bmnb)';
@@ -145,6 +146,8 @@ describe('bmnb in code-server', () => {
     assert.match(status, /wasm/, `the status bar names the running kernel: ${status}`);
     assert.doesNotMatch(status, /no kernel/);
     await vscode.setCellSource(3, '"typed while it floods"');
+    // Past 10 MB the cell keeps its first and last 5 MB, with a note between.
+    await vscode.waitForOutputText(OMITTED_NOTE_PREFIX);
     await vscode.screenshot('flooding');
     const interruptAt = Date.now();
     await vscode.runCommand('Big Model Notebooks: Interrupt Kernel');
@@ -157,17 +160,29 @@ describe('bmnb in code-server', () => {
     console.log(`# the kernel stopped the flood ${stopped[1]} ms after the interrupt (target: 1,000 ms)`);
     assert.ok(Number(stopped[1]) < 5000, `the interrupt took ${stopped[1]} ms`);
 
-    // The typed cell runs in the same session, and everything is saved.
+    // The typed cell runs in the same session; what a timer prints after it ended joins its output.
+    await vscode.setCellSource(3, 'setTimeout(() => console.log("printed by a timer"), 1500);\n"typed while it floods"');
     await vscode.runCommand('Notebook: Execute Cell');
     await vscode.waitForOutputText('typed while it floods');
+    await vscode.waitForCells('the typed cell to end', (c) => c.find((x) => x.index === 3)?.state === 'success');
+    await vscode.waitForOutputText('printed by a timer');
     await vscode.save();
     const cells = parseNotebook(readFileSync(join(ws, 'flood.bmnb'), 'utf8')).cells;
+    assert.deepEqual(
+      cells[3]!.outputs?.map((o) => o.items[0]?.data),
+      ['typed while it floods', 'printed by a timer\n'],
+      'the late line is saved with the cell that printed it',
+    );
     const flood = String(cells[0]!.outputs?.[0]?.items[0]?.data ?? '');
     assert.equal(flood.split('\n').length - 1, 100_000, 'every line of the 100,000 is saved (under the 10 MB limit)');
     assert.ok(flood.endsWith('flood line 99999\n'));
     const endless = cells[2]!.outputs ?? [];
     assert.ok(endless.some((o) => /^endless \d+/.test(String(o.items[0]?.data))), 'the flooded output is saved');
     assert.equal(endless[endless.length - 1]?.items[0]?.mime, MIME.error, 'and ends with the interrupt');
+    const note = endless.find((o) => String(o.items[0]?.data).startsWith(OMITTED_NOTE_PREFIX));
+    assert.match(String(note?.items[0]?.data), /lines \([\d.]+ MB\)\. This cell keeps up to 10\.0 MB .*bmnb\.output\.maxMegabytesPerCell/);
+    const savedBytes = endless.reduce((n, o) => n + Buffer.byteLength(String(o.items[0]?.data)), 0);
+    assert.ok(savedBytes <= 10.1 * 1024 * 1024, `the flooded cell saved ${savedBytes} bytes`);
     await vscode.page.setViewportSize({ width: 1400, height: 900 });
   });
 
