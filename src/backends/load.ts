@@ -11,6 +11,7 @@ import { AUTO_ORDER, BACKEND_PACKAGES, BACKENDS } from '../protocol';
 import { registerOps } from './ops/register';
 import { registerThreadedWasm, threadedWasmFailure, threadedWasmPerKernel, wantedThreadMinFlops, wantedWasmThreads, wasmThreadsInUse } from './wasmThreads';
 import type { Tfjs } from './tfjs';
+import { registerFileIO } from './fileIO';
 
 export interface LoadedBackend {
   name: BackendName;
@@ -224,6 +225,8 @@ export async function loadBackend(requested: BackendName | 'auto', search: Backe
   for (const name of order) {
     try {
       const { tf, detail } = await loadOne(name, search);
+      // Code written for tfjs-node saves and loads models with file:// (its own handlers when it is the backend).
+      registerFileIO(tf, search.notebookDir);
       return { name, tf, detail, skipped };
     } catch (err) {
       if (!(err instanceof BackendUnavailable)) throw err;
