@@ -15,6 +15,8 @@ describe('a session', () => {
     dir = tempDir({
       'helper.ts': `import * as tf from '@tensorflow/tfjs';\nexport function double(x: number): number { return x * 2; }\nexport const helperTf = tf;\n`,
       'util.js': `exports.greet = (name) => 'hello ' + name;\n`,
+      // As tfjs-examples' programs are written for babel-node: import/export mixed with require.
+      'babelish.js': `const tf = require('@tensorflow/tfjs');\nimport { double } from './helper';\nexport const sum = (a) => tf.tensor1d(a).sum().dataSync()[0];\nexport default function twice(x) { return double(x); }\n`,
       'node_modules/local-only/index.js': `module.exports = { where: 'notebook folder' };\n`,
       'node_modules/esbuild/index.js': `module.exports = { shadowed: true };\n`,
       'node_modules/esbuild/package.json': `{ "name": "esbuild", "main": "index.js" }\n`,
@@ -103,6 +105,12 @@ describe('a session', () => {
     );
     assert.equal(r.status, 'ok', r.error?.stack);
     assert.equal(r.text, "[ 'b.txt', 'x/y', 'function', 42, 'hello you' ]");
+  });
+
+  test('a notebook folder .js file that mixes import/export with require (babel-node style) loads', async () => {
+    const r = await run(kernel, "import twice, { sum } from './babelish';\nconst viaRequire = require('./babelish.js');\n[twice(4), sum([1, 2, 3]), viaRequire.sum([4])]", 'javascript');
+    assert.equal(r.status, 'ok', r.error?.stack);
+    assert.equal(r.text, '[ 8, 6, 4 ]');
   });
 
   test('modules resolve from the notebook folder first, then from the kernel\'s own dependencies', async () => {

@@ -3,8 +3,9 @@
  * - every TensorFlow.js package name gives the session's one tfjs instance;
  * - `bmnb` gives the kernel's helpers for cells;
  * - other modules resolve from the notebook's folder first, then from the kernel's own dependencies;
- * - the notebook folder's own `.ts` files are transpiled by esbuild when required, and are
- *   loaded afresh by each cell that imports them, so edits take effect on the next run.
+ * - the notebook folder's own `.ts` files, and `.js` files that use `import`/`export` (alone or
+ *   mixed with `require`, as babel-node runs them), are transpiled by esbuild when required, and
+ *   are loaded afresh by each cell that imports them, so edits take effect on the next run.
  */
 import Module, { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
@@ -146,6 +147,23 @@ function installHooks(loader: ModuleLoader): void {
       }
       throw err;
     }
+  };
+
+  // The notebook's own JavaScript files written as babel-node runs them (tfjs-examples' programs):
+  // \`import\`/\`export\` mixed with \`require\`. esbuild makes them CommonJS; plain CommonJS files,
+  // dependencies, and ES modules esbuild cannot make CommonJS (top-level await) load as Node loads them.
+  const originalJs = M._extensions['.js']!;
+  M._extensions['.js'] = (module, filename) => {
+    if (!hooked?.isNotebookFile(filename)) return originalJs(module, filename);
+    const source = readFileSync(filename, 'utf8');
+    if (!/^\s*(import|export)\b/m.test(source)) return originalJs(module, filename);
+    let code: string;
+    try {
+      code = transformSync(source, { loader: 'js', format: 'cjs', target: 'es2022', sourcemap: 'inline', sourcefile: filename, logLevel: 'silent' }).code;
+    } catch {
+      return originalJs(module, filename);
+    }
+    module._compile(code, filename);
   };
 
   // The notebook's own TypeScript files: types stripped by esbuild, CommonJS, inline source map.
