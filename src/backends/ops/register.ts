@@ -17,6 +17,7 @@ import { maxPoolGrad } from './MaxPoolGrad';
 import { slice } from './Slice';
 import { gatherV2 } from './GatherV2';
 import { transformCpu, transformWasm } from './Transform';
+import { registerComplexOnCpu, registerCpuFallbacks } from './cpuFallback';
 
 /** bmnb's ops for the wasm backend. */
 export const WASM_OPS: readonly Op<unknown>[] = [
@@ -44,8 +45,15 @@ const OPS_OF = { wasm: WASM_OPS, cpu: CPU_OPS } as const;
 
 /**
  * Registers bmnb's ops for a backend. Call after the backend's package is imported (which
- * registers its own kernels). Idempotent. Returns the kernel names now bmnb's.
+ * registers its own kernels). Idempotent. Returns the kernel names of bmnb's ops now in place.
+ * For wasm, every kernel the cpu backend has and wasm still lacks after them then runs on the cpu
+ * backend, as does every call of a stock wasm kernel with a complex64 input (cpuFallback.ts).
  */
 export function registerOps(tf: Tfjs, backendName: keyof typeof OPS_OF): string[] {
-  return OPS_OF[backendName].filter((op) => overrideKernel(tf, op)).map((op) => op.kernelName);
+  const names = OPS_OF[backendName].filter((op) => overrideKernel(tf, op)).map((op) => op.kernelName);
+  if (backendName === 'wasm') {
+    registerCpuFallbacks(tf);
+    registerComplexOnCpu(tf);
+  }
+  return names;
 }
