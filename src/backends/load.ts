@@ -12,6 +12,7 @@ import { registerOps } from './ops/register';
 import { registerThreadedWasm, threadedWasmFailure, threadedWasmPerKernel, wantedThreadMinFlops, wantedWasmThreads, wasmThreadsInUse } from './wasmThreads';
 import type { Tfjs } from './tfjs';
 import { registerFileIO } from './fileIO';
+import { createTfNode } from './tfNode';
 
 export interface LoadedBackend {
   name: BackendName;
@@ -225,8 +226,10 @@ export async function loadBackend(requested: BackendName | 'auto', search: Backe
   for (const name of order) {
     try {
       const { tf, detail } = await loadOne(name, search);
-      // Code written for tfjs-node saves and loads models with file:// (its own handlers when it is the backend).
+      // Code written for tfjs-node runs: file:// models, and tf.node (tfjs-node's own when it is the backend).
       registerFileIO(tf, search.notebookDir);
+      const withNode = tf as Tfjs & { node?: unknown };
+      if (withNode.node === undefined) withNode.node = createTfNode(tf, { notebookDir: search.notebookDir });
       return { name, tf, detail, skipped };
     } catch (err) {
       if (!(err instanceof BackendUnavailable)) throw err;
