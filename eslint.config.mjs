@@ -22,7 +22,8 @@ const LAYERS = {
   cellLibrary: { may: ['protocol', 'backends'], runtime: 'node', tfjs: false, what: 'src/cellLibrary (the bmnb module of cells) may import src/protocol and src/backends\' types only; the session hands it tfjs' },
   session: { may: ['protocol', 'backends', 'cellLibrary'], runtime: 'node', tfjs: false, what: 'src/session (the kernel process) may import src/protocol, src/backends and src/cellLibrary only: never the extension, the renderers, the CLI or the host side' },
   host: { may: ['protocol'], runtime: 'node', tfjs: false, what: 'src/host (the host side of a kernel) starts the kernel by path: it may import src/protocol only' },
-  cli: { may: ['protocol', 'format', 'host'], runtime: 'node', tfjs: false, what: 'src/cli drives the kernel process through src/host: it may import src/protocol, src/format and src/host only' },
+  language: { may: ['protocol', 'cellLibrary'], runtime: 'node', tfjs: false, what: 'src/language (the notebook as one TypeScript program: type checks, completions) may import src/protocol and the declarations of src/cellLibrary (what cells see) only; TypeScript is handed in' },
+  cli: { may: ['protocol', 'format', 'host', 'language'], runtime: 'node', tfjs: false, what: 'src/cli drives the kernel process through src/host and checks types through src/language: it may import src/protocol, src/format, src/host and src/language only' },
   extension: { may: ['protocol', 'format', 'host'], runtime: 'node', tfjs: false, what: 'src/extension starts the kernel by path through src/host and never loads kernel or renderer code: it may import src/protocol, src/format and src/host only' },
   renderers: { may: ['protocol'], runtime: 'webview', tfjs: false, what: 'src/renderers run in a webview: they import only the DOM, renderer API types and src/protocol' },
 };

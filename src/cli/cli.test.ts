@@ -228,6 +228,46 @@ describe('backend discovery', () => {
 });
 
 // Keep the fixture writer honest: what the tests write is a canonical notebook.
+describe('bmnb check', () => {
+  const TYPED = notebook([
+    { source: "import * as tf from '@tensorflow/tfjs';\nconst n: number = 3;" },
+    { kind: 'markdown', source: '# Title' },
+    { source: "console.log('this must not run');\nconst label: string = n;" },
+  ]);
+
+  test('the samples and the demo type-check with no errors', () => {
+    const samples = readdirSync(join(ROOT, 'samples')).filter((f) => f.endsWith('.bmnb')).map((f) => join('samples', f));
+    const r = bmnb(['check', ...samples], { cwd: ROOT });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stderr, new RegExp(`no type errors in ${samples.length} notebook\\(s\\)`));
+  });
+
+  test('a type error names the notebook, the cell (as bmnb run numbers it), the line and the column; exit 1', () => {
+    const dir = tempDir({ 'nb.bmnb': TYPED });
+    const r = bmnb(['check', 'nb.bmnb'], { cwd: dir });
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, "nb.bmnb: cell 3, line 2, column 7: error TS2322: Type 'number' is not assignable to type 'string'.\n");
+    assert.match(r.stderr, /1 type error\(s\) in 1 notebook\(s\)/);
+  });
+
+  test('bmnb run --typecheck prints the type errors and runs nothing (exit 2); bad input to check exits 2', () => {
+    const dir = tempDir({ 'nb.bmnb': TYPED, 'bad.bmnb': '{ "bmnb": 1, "cells": [ { "id": "a" } ] }' });
+    const r = bmnb(['run', 'nb.bmnb', '--typecheck'], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '', 'no cell ran');
+    assert.match(r.stderr, /nb\.bmnb: cell 3, line 2, column 7: error TS2322/);
+    assert.match(r.stderr, /nothing was run \(drop --typecheck to run anyway\)/);
+    const bad = bmnb(['check', 'bad.bmnb', 'missing.bmnb', 'nb.bmnb'], { cwd: dir });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /bad\.bmnb: This is not a valid bmnb notebook[^]*\$\.cells\[0\]: missing required field "kind"/);
+    assert.match(bad.stderr, /missing\.bmnb: no such file/);
+    assert.match(bad.stderr, /1 type error\(s\) in 1 notebook\(s\); 2 could not be checked/);
+    const ok = bmnb(['run', 'nb.bmnb', '--typecheck'], { cwd: tempDir({ 'nb.bmnb': GOOD }) });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout, 'n is 3\n3\n');
+  });
+});
+
 test('test notebooks are canonical .bmnb files', () => {
   assert.equal(serializeNotebook(parseNotebook(GOOD)), GOOD);
   writeFileSync(join(tempDir(), 'x.bmnb'), GOOD);

@@ -6,6 +6,7 @@ import { BACKENDS, type BackendName } from '../protocol';
 import { BadInputError, defaultKernelPath, EXIT, runNotebook } from './run';
 import { parseParam, ParamError } from './params';
 import { doctorCommand } from './doctor';
+import { checkCommand, checkNotebook, CheckInputError, formatTypeError } from './check';
 import { DEFAULT_MAX_OUTPUT_MB } from '../host/outputs';
 
 const USAGE = `Usage: bmnb run <file.bmnb> [options]
@@ -21,9 +22,15 @@ Options:
   --max-memory <MB>     heap limit of the kernel process
   --max-output <MB>     output a cell keeps in the written notebook (default ${DEFAULT_MAX_OUTPUT_MB});
                         past it, the first and last half with a note between (stdout gets all)
+  --typecheck           type-check the notebook first; on type errors print them and run nothing (exit 2)
   -h, --help            show this help
 
 Exit codes: 0 all cells ran, 1 a cell failed, 2 bad input.
+
+Usage: bmnb check <file.bmnb>…
+
+Type-checks notebooks without running them, with the types the kernel gives cells (tfjs, the
+bmnb module, display, Node). Exit codes: 0 no type errors, 1 type errors, 2 bad input.
 
 Usage: bmnb doctor [--json]
 
@@ -50,12 +57,13 @@ function parse(argv: string[]) {
         timeout: { type: 'string' },
         'max-memory': { type: 'string' },
         'max-output': { type: 'string' },
+        typecheck: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
   } catch (err) {
     const message = (err as Error).message.replace(/\. To specify a positional argument.*$/, '');
-    throw new UsageError(`${message}\nValid options: --out, --inplace, --backend, --param, --timeout, --max-memory, --max-output, --help`);
+    throw new UsageError(`${message}\nValid options: --out, --inplace, --backend, --param, --timeout, --max-memory, --max-output, --typecheck, --help`);
   }
   return parsed;
 }
@@ -75,13 +83,14 @@ async function main(argv: string[]): Promise<number> {
     const { json } = parseDoctor(argv.slice(1));
     return doctorCommand({ kernelPath: defaultKernelPath(), dir: process.cwd(), json, stdout: process.stdout });
   }
+  if (argv[0] === 'check') return checkCommand(argv.slice(1), process.stdout, process.stderr);
   const { values, positionals } = parse(argv);
   if (values.help || positionals.length === 0) {
     process.stdout.write(`${USAGE}\n`);
     return positionals.length === 0 && !values.help ? EXIT.badInput : EXIT.ok;
   }
   const [command, file, ...extra] = positionals;
-  if (command !== 'run') throw new UsageError(`unknown command '${command}'; the commands are: run, doctor`);
+  if (command !== 'run') throw new UsageError(`unknown command '${command}'; the commands are: run, check, doctor`);
   if (!file) throw new UsageError('bmnb run needs a notebook file: bmnb run <file.bmnb>');
   if (extra.length > 0) throw new UsageError(`unexpected argument(s): ${extra.join(' ')}`);
   const backend = values.backend as string;
@@ -101,6 +110,20 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof ParamError) throw new UsageError(err.message);
     throw err;
+  }
+  if (values.typecheck) {
+    let errors;
+    try {
+      errors = checkNotebook(file);
+    } catch (err) {
+      if (err instanceof CheckInputError) throw new BadInputError(err.message);
+      throw err;
+    }
+    if (errors.length) {
+      for (const e of errors) process.stderr.write(`${formatTypeError(e)}\n`);
+      process.stderr.write(`bmnb: ${errors.length} type error(s); nothing was run (drop --typecheck to run anyway)\n`);
+      return EXIT.badInput;
+    }
   }
   return runNotebook({
     file,
