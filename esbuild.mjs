@@ -1,6 +1,7 @@
 // One build for every bundle (see docs/architecture.md): the kernel, the CLI and the extension (Node,
 // CommonJS); the notebook renderers (browser ESM, loaded by VS Code's notebook webview).
-import { rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -25,7 +26,40 @@ const bundles = [
   // (TypeScript is loaded from node_modules by `bmnb check` only, so `bmnb run` starts as fast as before.)
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', external: [...runtimeExternal, 'typescript'] },
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...runtimeExternal, 'vscode'] },
+  // The language server carries TypeScript (the .vsix ships no node_modules/typescript); what cells' types need is in dist/types.
+  { ...node, entryPoints: ['src/language/main.ts'], outfile: 'dist/languageServer.js', external: [] },
 ];
+
+/**
+ * dist/types: what the language server's TypeScript reads, shipped in the .vsix: TypeScript's lib
+ * files, the declarations of tfjs's packages and of Node (as node_modules/ there, so they resolve
+ * as the kernel's packages do), and the declarations of what cells see (the bmnb module, display).
+ */
+function copyTypes() {
+  const out = 'dist/types';
+  rmSync(out, { recursive: true, force: true });
+  const copyDts = (from, to) => {
+    for (const name of readdirSync(from)) {
+      const f = join(from, name);
+      if (statSync(f).isDirectory()) copyDts(f, join(to, name));
+      else if (name.endsWith('.d.ts') || name === 'package.json') {
+        mkdirSync(to, { recursive: true });
+        cpSync(f, join(to, name));
+      }
+    }
+  };
+  for (const name of readdirSync('node_modules/typescript/lib').filter((n) => /^lib\..*\.d\.ts$/.test(n))) {
+    mkdirSync(`${out}/typescript-lib`, { recursive: true });
+    cpSync(`node_modules/typescript/lib/${name}`, `${out}/typescript-lib/${name}`);
+  }
+  const packages = ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-data', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-webgl', '@types/node', 'undici-types'];
+  for (const pkg of packages) copyDts(`node_modules/${pkg}`, `${out}/node_modules/${pkg}`);
+  for (const file of ['src/language/types/bmnb.d.ts', 'src/language/types/cellGlobals.d.ts', 'src/cellLibrary/api.ts', 'src/backends/tfjs.ts']) {
+    mkdirSync(dirname(`${out}/${file}`), { recursive: true });
+    cpSync(file, `${out}/${file}`);
+  }
+}
+copyTypes();
 
 /** The notebook renderers: one browser ESM bundle each, with the Chart.js parts they register. */
 const renderer = (name) => ({

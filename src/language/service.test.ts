@@ -72,6 +72,25 @@ describe('the notebook as one TypeScript program', () => {
     assert.deepEqual(s.definition({ cellIndex: 2, line: 0, character: 2 }), [{ cellIndex: 0, line: 1, character: 6 }]);
   });
 
+  test('rename and references span cells; signature help inside a call; tfjs definitions are files', () => {
+    const s = service(["import * as tf from '@tensorflow/tfjs';\nconst rate = 0.1;", 'const opt = tf.train.sgd(rate);', 'rate * 2;\ntf.layers.dense(']);
+    const refs = s.references({ cellIndex: 2, line: 0, character: 1 });
+    assert.deepEqual(refs.map((r) => [r.cellIndex, r.line, r.character]).sort(), [[0, 1, 6], [1, 0, 25], [2, 0, 0]]);
+    const renamed = s.rename({ cellIndex: 1, line: 0, character: 26 }, 'learningRate');
+    assert.equal(renamed.error, undefined);
+    assert.deepEqual(renamed.edits.map((e) => [e.cellIndex, e.line, e.character, e.endCharacter, e.newText]).sort(), [
+      [0, 1, 6, 10, 'learningRate'],
+      [1, 0, 25, 29, 'learningRate'],
+      [2, 0, 0, 4, 'learningRate'],
+    ]);
+    assert.match(s.rename({ cellIndex: 1, line: 0, character: 18 }, 'x').error!, /declared outside the notebook|cannot/i, 'tf.train.sgd is tfjs\'s');
+    const help = s.signatureHelp({ cellIndex: 2, line: 1, character: 16 })!;
+    assert.match(help.signatures[help.activeSignature]!.label, /dense\(args: .*DenseLayerArgs\): .*Dense/);
+    const defs = s.definitions({ cellIndex: 1, line: 0, character: 19 });
+    assert.equal(defs.cells.length, 0);
+    assert.match(defs.files[0]!.file, /@tensorflow\/tfjs-core\/dist\/.*\.d\.ts$/);
+  });
+
   test('the parameters cell is typed as --param may change it: no narrowing to its literals', () => {
     const s = service([{ source: 'const epochs = 5;\nconst name = "mnist";', tags: ['parameters'] }, 'if (epochs === 10) console.log(name === "cifar");']);
     assert.deepEqual(messages(s), []);

@@ -8,7 +8,10 @@
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type * as TS from 'typescript';
+import type { CellPosition, CellRange, CompletionDetails, FileLocation, LanguageCompletion, LanguageDiagnostic, LanguageHover, RenameResult, SignatureHelpResult } from '../protocol/language';
 import { HEADER_LINES, notebookProgram, type CellFile, type NotebookCellInput } from './notebookProgram';
+
+export type { CellPosition };
 
 /** Package names that all mean the session's tfjs (as src/session/modules.ts maps them). */
 const TFJS_ALIASES = /^@tensorflow\/tfjs(-node|-node-gpu|-core|-layers|-converter|-data)?$/;
@@ -19,26 +22,12 @@ export interface LanguageServiceOptions {
   typesDir: string;
   /** Where the kernel's own packages are (tfjs, @types/node): modules not in the notebook's folder resolve from there. */
   kernelModulesFrom: string;
+  /** The folder of TypeScript's lib files, when not TypeScript's own (a bundled server ships them apart). */
+  libDir?: string;
 }
 
 /** A problem in a cell, positions 0-based within the cell's own text. */
-export interface CellDiagnostic {
-  cellIndex: number;
-  cellId: string;
-  line: number;
-  character: number;
-  endLine: number;
-  endCharacter: number;
-  message: string;
-  code: number;
-  category: 'error' | 'warning' | 'suggestion' | 'message';
-}
-
-export interface CellPosition {
-  cellIndex: number;
-  line: number;
-  character: number;
-}
+export type CellDiagnostic = LanguageDiagnostic;
 
 export const COMPILER_OPTIONS = (ts: typeof TS, typeRoots: string[]): TS.CompilerOptions => ({
   target: ts.ScriptTarget.ES2022,
@@ -87,7 +76,7 @@ export class NotebookLanguageService {
         return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
       },
       getCurrentDirectory: () => config.notebookDir,
-      getDefaultLibFileName: (options) => ts.getDefaultLibFilePath(options),
+      getDefaultLibFileName: (options) => (config.libDir ? join(config.libDir, ts.getDefaultLibFileName(options)) : ts.getDefaultLibFilePath(options)),
       fileExists: (fileName) => this.texts.has(fileName) || ts.sys.fileExists(fileName),
       readFile: (fileName) => this.texts.get(fileName) ?? ts.sys.readFile(fileName),
       readDirectory: ts.sys.readDirectory,
@@ -142,31 +131,120 @@ export class NotebookLanguageService {
   }
 
   /** Completions at a position in a cell. */
-  completions(at: CellPosition): { name: string; kind: string; sortText: string }[] {
+  completions(at: CellPosition): LanguageCompletion[] {
     const file = this.files[at.cellIndex];
     if (!file) return [];
-    const info = this.service.getCompletionsAtPosition(file.fileName, this.toFile(file, at), {});
-    return (info?.entries ?? []).map((e) => ({ name: e.name, kind: e.kind, sortText: e.sortText }));
+    const info = this.service.getCompletionsAtPosition(file.fileName, this.toFile(file, at), { includeCompletionsWithInsertText: true });
+    return (info?.entries ?? []).map((e) => ({ name: e.name, kind: e.kind, sortText: e.sortText, ...(e.insertText ? { insertText: e.insertText } : {}) }));
+  }
+
+  /** The signature and documentation of one completion entry. */
+  completionDetails(at: CellPosition, name: string): CompletionDetails | undefined {
+    const file = this.files[at.cellIndex];
+    if (!file) return undefined;
+    const d = this.service.getCompletionEntryDetails(file.fileName, this.toFile(file, at), name, {}, undefined, undefined, undefined);
+    return d ? { detail: this.ts.displayPartsToString(d.displayParts), documentation: this.docs(d.documentation, d.tags) } : undefined;
   }
 
   /** The static type at a position in a cell, as a hover shows it. */
   quickInfo(at: CellPosition): string | undefined {
+    return this.hover(at)?.type;
+  }
+
+  /** The static type and documentation at a position in a cell. */
+  hover(at: CellPosition): LanguageHover | undefined {
     const file = this.files[at.cellIndex];
     if (!file) return undefined;
     const info = this.service.getQuickInfoAtPosition(file.fileName, this.toFile(file, at));
-    return info ? this.ts.displayPartsToString(info.displayParts) : undefined;
+    if (!info) return undefined;
+    const range = this.toCell(file, info.textSpan.start, info.textSpan.length);
+    return { type: this.ts.displayPartsToString(info.displayParts), documentation: this.docs(info.documentation, info.tags), ...(range ? { range: { cellIndex: file.index, ...range } } : {}) };
   }
 
-  /** Where the name at a position in a cell is declared, as cell positions (declarations outside the cells are left out). */
+  /** Signature help inside a call's parentheses. */
+  signatureHelp(at: CellPosition): SignatureHelpResult | undefined {
+    const file = this.files[at.cellIndex];
+    if (!file) return undefined;
+    const help = this.service.getSignatureHelpItems(file.fileName, this.toFile(file, at), {});
+    if (!help) return undefined;
+    const text = (parts: TS.SymbolDisplayPart[]) => this.ts.displayPartsToString(parts);
+    return {
+      signatures: help.items.map((item) => ({
+        label: text(item.prefixDisplayParts) + item.parameters.map((p) => text(p.displayParts)).join(text(item.separatorDisplayParts)) + text(item.suffixDisplayParts),
+        documentation: this.docs(item.documentation, item.tags),
+        parameters: item.parameters.map((p) => ({ label: text(p.displayParts), documentation: text(p.documentation) })),
+      })),
+      activeSignature: help.selectedItemIndex,
+      activeParameter: help.argumentIndex,
+    };
+  }
+
+  /** Where the name at a position in a cell is declared: cell ranges, and places in files (tfjs's types). */
+  definitions(at: CellPosition): { cells: CellRange[]; files: FileLocation[] } {
+    const file = this.files[at.cellIndex];
+    const result = { cells: [] as CellRange[], files: [] as FileLocation[] };
+    if (!file) return result;
+    for (const d of this.service.getDefinitionAtPosition(file.fileName, this.toFile(file, at)) ?? []) {
+      const target = this.files.find((f) => f.fileName === d.fileName);
+      if (target) {
+        const mapped = this.toCell(target, d.textSpan.start, d.textSpan.length);
+        // (a definition on a cell file's import line is the earlier cell's export: skipped)
+        if (mapped) result.cells.push({ cellIndex: target.index, ...mapped });
+        continue;
+      }
+      const source = this.service.getProgram()?.getSourceFile(d.fileName);
+      if (!source) continue;
+      const pos = this.ts.getLineAndCharacterOfPosition(source, d.textSpan.start);
+      result.files.push({ file: d.fileName, line: pos.line, character: pos.character });
+    }
+    return result;
+  }
+
+  /** Cell positions where the name is declared (definitions() without files). */
   definition(at: CellPosition): CellPosition[] {
+    return this.definitions(at).cells.map(({ cellIndex, line, character }) => ({ cellIndex, line, character }));
+  }
+
+  /** Every use of the name at a position, across cells. */
+  references(at: CellPosition): CellRange[] {
     const file = this.files[at.cellIndex];
     if (!file) return [];
-    const defs = this.service.getDefinitionAtPosition(file.fileName, this.toFile(file, at)) ?? [];
-    return defs.flatMap((d) => {
-      const target = this.files.find((f) => f.fileName === d.fileName);
-      const mapped = target && this.toCell(target, d.textSpan.start, d.textSpan.length);
-      return mapped ? [{ cellIndex: target.index, line: mapped.line, character: mapped.character }] : [];
-    });
+    return (this.service.getReferencesAtPosition(file.fileName, this.toFile(file, at)) ?? []).flatMap((r) => this.cellRange(r.fileName, r.textSpan));
+  }
+
+  /** The uses of the name at a position within its cell (writes marked). */
+  highlights(at: CellPosition): (CellRange & { write: boolean })[] {
+    const file = this.files[at.cellIndex];
+    if (!file) return [];
+    const groups = this.service.getDocumentHighlights(file.fileName, this.toFile(file, at), [file.fileName]) ?? [];
+    return groups.flatMap((g) => g.highlightSpans.flatMap((h) => this.cellRange(g.fileName, h.textSpan).map((r) => ({ ...r, write: h.kind === this.ts.HighlightSpanKind.writtenReference }))));
+  }
+
+  /** The edits that rename the name at a position in every cell that uses it. */
+  rename(at: CellPosition, newName: string): RenameResult {
+    const file = this.files[at.cellIndex];
+    if (!file) return { error: 'no such cell', edits: [] };
+    const pos = this.toFile(file, at);
+    const info = this.service.getRenameInfo(file.fileName, pos, { allowRenameOfImportPath: false });
+    if (!info.canRename) return { error: info.localizedErrorMessage, edits: [] };
+    const locations = this.service.findRenameLocations(file.fileName, pos, false, false, { providePrefixAndSuffixTextForRename: false }) ?? [];
+    const outside = locations.find((l) => !this.files.some((f) => f.fileName === l.fileName));
+    if (outside) return { error: `'${info.displayName}' is declared outside the notebook (${outside.fileName}); it cannot be renamed here`, edits: [] };
+    // The import and export lines of the cell files are ours: only edits inside cells are the user's.
+    const edits = locations.flatMap((l) => this.cellRange(l.fileName, l.textSpan).map((r) => ({ ...r, newText: newName })));
+    return { edits };
+  }
+
+  private cellRange(fileName: string, span: TS.TextSpan): CellRange[] {
+    const target = this.files.find((f) => f.fileName === fileName);
+    const mapped = target && this.toCell(target, span.start, span.length);
+    return mapped ? [{ cellIndex: target.index, ...mapped }] : [];
+  }
+
+  private docs(documentation: TS.SymbolDisplayPart[] | undefined, tags: TS.JSDocTagInfo[] | undefined): string {
+    const text = this.ts.displayPartsToString(documentation ?? []);
+    const tagText = (tags ?? []).map((t) => `@${t.name}${t.text ? ` ${this.ts.displayPartsToString(t.text)}` : ''}`).join('\n\n');
+    return [text, tagText].filter(Boolean).join('\n\n');
   }
 
   private toFile(file: CellFile, at: CellPosition): number {
@@ -176,7 +254,7 @@ export class NotebookLanguageService {
   }
 
   /** A span of a cell file as positions in the cell; undefined when it lies outside the cell's text (the import or export line). */
-  private toCell(file: CellFile, start: number, length: number): Omit<CellDiagnostic, 'cellIndex' | 'cellId' | 'message' | 'code' | 'category'> | undefined {
+  private toCell(file: CellFile, start: number, length: number): Omit<CellRange, 'cellIndex'> | undefined {
     if (start < file.offset || start > file.offset + file.length) return undefined;
     const source = this.service.getProgram()?.getSourceFile(file.fileName);
     if (!source) return undefined;
