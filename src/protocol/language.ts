@@ -4,7 +4,7 @@
  * Positions are 0-based lines and characters within a cell's own text; cells are numbered among
  * the notebook's code cells, in order.
  */
-import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 
 export interface LanguageCell {
   id: string;
@@ -85,7 +85,7 @@ export namespace LanguageUpdateNotification {
 }
 
 export namespace LanguageDiagnosticsRequest {
-  export const type = new RequestType<void, LanguageDiagnostic[], void>('language/diagnostics');
+  export const type = new RequestType0<LanguageDiagnostic[], void>('language/diagnostics');
 }
 
 export namespace LanguageCompletionsRequest {
