@@ -9,6 +9,7 @@ import { KernelHover } from './hover';
 import { ShapeHints } from './shapes';
 import { VariablesView } from './variablesView';
 import { CellMemory } from './cellMemory';
+import { NotebookLanguageFeatures } from './language';
 
 let controller: BmnbController | undefined;
 
@@ -33,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.languages.registerInlayHintsProvider(CELL_SELECTOR, shapes),
     new VariablesView(controller),
     new CellMemory(controller),
+    new NotebookLanguageFeatures(context.asAbsolutePath('dist/languageServer.js'), log, CELL_SELECTOR),
   );
 }
 

@@ -93,3 +93,9 @@ export function withStoredMemory(metadata: Metadata, memory: MemoryRecord | unde
   else delete execution.memory;
   return { ...metadata, [KEY]: { ...keep, execution } };
 }
+
+/** The cell's tags (`parameters`), from its own metadata. */
+export function cellTags(metadata: Metadata): string[] {
+  const tags = cellKeep(metadata)?.metadata?.tags;
+  return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string') : [];
+}

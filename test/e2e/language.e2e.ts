@@ -1,0 +1,112 @@
+/**
+ * TypeScript that knows the whole notebook, in a real VS Code (code-server + headless Chromium,
+ * the packaged .vsix installed): completions after `model.` in a later cell, signature help, a type
+ * error underlined in its cell and listed in Problems, F12 to the declaring cell, F2 across cells.
+ * No kernel is started.
+ *
+ *   npm run package && node --import tsx --test test/e2e/language.e2e.ts
+ */
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startVSCode, REPO_ROOT, type VSCodeSession } from './harness';
+import { FIXTURES } from './scenarios';
+
+const VSIX = process.env.BMNB_E2E_VSIX ?? join(REPO_ROOT, `bmnb-${(JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version}.vsix`);
+const ROW = (index: number) => `.notebookOverlay .cell-list-container .monaco-list-row[data-index="${index}"]`;
+
+/** language.bmnb: cell 0 declares `model`, cell 1 `rate` and `again`, cell 2 assigns `rate` to a string (an error), cell 3 is for typing. */
+const NOTEBOOK = 'language.bmnb';
+
+/** Puts the cursor at the end of cell `index` (clicking into its editor). */
+async function focusEnd(vscode: VSCodeSession, index: number): Promise<void> {
+  await vscode.page.click(`${ROW(index)} .cell-editor-container .monaco-editor .view-lines`);
+  await vscode.waitFor(`the editor of cell ${index} to have focus`, () =>
+    vscode.page.evaluate<boolean>(`!!document.activeElement?.closest(${JSON.stringify(`${ROW(index)} .cell-editor-container`)})`),
+  );
+  await vscode.page.keyboard.press('Control+End');
+}
+
+const visibleText = (vscode: VSCodeSession, selector: string) =>
+  vscode.page.evaluate<string>(`[...document.querySelectorAll(${JSON.stringify(selector)})].filter((e) => e.checkVisibility()).map((e) => e.innerText).join('\\n')`);
+
+describe('TypeScript across the cells of a notebook, in code-server', () => {
+  let vscode: VSCodeSession;
+  let ws: string;
+
+  before(async () => {
+    ws = mkdtempSync(join(tmpdir(), 'bmnb-e2e-language-'));
+    cpSync(FIXTURES, ws, { recursive: true });
+    // As VS Code has them by default (the shared settings turn them off for the other suites).
+    vscode = await startVSCode({ workspace: ws, vsix: VSIX, name: 'bmnb-language', userSettings: { 'editor.suggestOnTriggerCharacters': true, 'editor.parameterHints.enabled': true } });
+    await vscode.openFile(NOTEBOOK);
+  });
+  after(async () => {
+    await vscode?.close();
+  });
+
+  test('a type error is underlined in its cell and listed in Problems at its cell position; names of earlier cells are known', async () => {
+    const problems = await vscode.waitFor('the type error in Problems', async () => {
+      await vscode.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+      const text = await visibleText(vscode, '.markers-panel');
+      return text.includes("Type 'number' is not assignable to type 'string'") ? text : undefined;
+    });
+    assert.match(problems, /Type 'number' is not assignable to type 'string'\.\s*bmnb\s*2322\s*\[Ln 1, Col 7\]/);
+    assert.doesNotMatch(problems, /Cannot find name 'rate'|Cannot find name 'model'/, 'no false "Cannot find name" for names of earlier cells');
+    const squiggles = await vscode.page.evaluate<number>(`document.querySelectorAll(${JSON.stringify(`${ROW(2)} .squiggly-error`)}).length`);
+    assert.ok(squiggles > 0, 'the error is underlined in cell 3');
+    await vscode.page.keyboard.press('Control+J'); // the panel away again
+  });
+
+  test('typing `model.` in a later cell lists fit and compile; `tf.layers.dense(` shows its signature', async () => {
+    await vscode.setCellSource(3, 'model');
+    await focusEnd(vscode, 3);
+    await vscode.page.keyboard.type('.');
+    // The list is long (a model has many members): narrow it as a person would.
+    const suggestions = () => visibleText(vscode, '.suggest-widget .monaco-list-row');
+    await vscode.waitFor('completions for model.', async () => ((await suggestions()).includes('addLoss') ? true : undefined));
+    await vscode.page.keyboard.type('fi');
+    await vscode.waitFor('fit among the completions', async () => ((await suggestions()).includes('fit') ? true : undefined));
+    await vscode.page.keyboard.press('Backspace');
+    await vscode.page.keyboard.press('Backspace');
+    await vscode.page.keyboard.type('comp');
+    const rows = await vscode.waitFor('compile among the completions', async () => {
+      const text = await suggestions();
+      return text.includes('compile') ? text : undefined;
+    });
+    assert.match(rows, /compile/);
+    await vscode.page.keyboard.press('Escape');
+    await vscode.setCellSource(3, 'tf.layers.dense');
+    await focusEnd(vscode, 3);
+    await vscode.page.keyboard.type('(');
+    const hint = await vscode.waitFor('signature help', async () => {
+      const text = await visibleText(vscode, '.parameter-hints-widget');
+      return text.includes('dense(') ? text : undefined;
+    });
+    assert.match(hint, /DenseLayerArgs/);
+    await vscode.page.keyboard.press('Escape');
+  });
+
+  test('F12 on a name jumps to the cell that declared it; F2 renames it across cells', async () => {
+    await vscode.setCellSource(3, 'rate');
+    await focusEnd(vscode, 3);
+    await vscode.page.keyboard.press('ArrowLeft');
+    await vscode.page.keyboard.press('F12');
+    await vscode.waitForCells('the cursor in cell 2 (where rate is declared)', (cells) => cells.find((c) => c.index === 1)?.focused === true);
+    await focusEnd(vscode, 3);
+    await vscode.page.keyboard.press('ArrowLeft');
+    await vscode.page.keyboard.press('F2');
+    await vscode.waitFor('the rename box, focused', () => vscode.page.evaluate<boolean>(`!!document.activeElement?.closest('.rename-box')`));
+    await vscode.page.keyboard.press('Control+A');
+    await vscode.page.keyboard.type('learningRate');
+    await vscode.page.keyboard.press('Enter');
+    const cells = await vscode.waitForCells('rate renamed in every cell', (c) =>
+      c.find((x) => x.index === 1)?.source === 'const learningRate = 0.1;\nconst again = learningRate * 2;' &&
+      c.find((x) => x.index === 2)?.source === 'const label: string = learningRate;' &&
+      c.find((x) => x.index === 3)?.source === 'learningRate',
+    );
+    assert.ok(cells.length >= 4);
+  });
+});
