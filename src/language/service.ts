@@ -57,6 +57,10 @@ export class NotebookLanguageService {
   private readonly tfjsTypes: string;
   private readonly kernelRequire: NodeJS.Require;
   private readonly roots: string[];
+  private readonly resolutionCache: TS.ModuleResolutionCache;
+  private readonly snapshots = new Map<string, { version: number | undefined; snapshot: TS.IScriptSnapshot }>();
+  /** Changes whenever a cell file changes (TypeScript skips its checks of every file when it has not). */
+  private projectVersion = 0;
 
   constructor(
     private readonly ts: typeof TS,
@@ -67,13 +71,21 @@ export class NotebookLanguageService {
     const nodeTypes = dirname(this.kernelRequire.resolve('@types/node/package.json'));
     this.options = COMPILER_OPTIONS(ts, [dirname(nodeTypes)]);
     this.roots = [join(config.typesDir, 'cellGlobals.d.ts')];
+    this.resolutionCache = ts.createModuleResolutionCache(config.notebookDir, (f) => (ts.sys.useCaseSensitiveFileNames ? f : f.toLowerCase()), this.options);
     const host: TS.LanguageServiceHost = {
       getCompilationSettings: () => this.options,
       getScriptFileNames: () => [...this.roots, ...this.files.map((f) => f.fileName)],
       getScriptVersion: (fileName) => String(this.versions.get(fileName) ?? 0),
+      getProjectVersion: () => String(this.projectVersion),
       getScriptSnapshot: (fileName) => {
+        // (declaration files on disk never change while the server runs: read once)
+        const cached = this.snapshots.get(fileName);
+        if (cached && cached.version === this.versions.get(fileName)) return cached.snapshot;
         const text = this.texts.get(fileName) ?? ts.sys.readFile(fileName);
-        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+        if (text === undefined) return undefined;
+        const snapshot = ts.ScriptSnapshot.fromString(text);
+        this.snapshots.set(fileName, { version: this.versions.get(fileName), snapshot });
+        return snapshot;
       },
       getCurrentDirectory: () => config.notebookDir,
       getDefaultLibFileName: (options) => (config.libDir ? join(config.libDir, ts.getDefaultLibFileName(options)) : ts.getDefaultLibFilePath(options)),
@@ -82,9 +94,13 @@ export class NotebookLanguageService {
       readDirectory: ts.sys.readDirectory,
       directoryExists: ts.sys.directoryExists,
       getDirectories: ts.sys.getDirectories,
+      useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
       resolveModuleNameLiterals: (literals, containingFile, _redirect, options) =>
         literals.map((literal) => ({ resolvedModule: this.resolveModule(literal.text, containingFile, options) })),
     };
+    // TypeScript asks its host for this cache (not in the public type): without it every program
+    // update reads and parses the package.json files above every declaration file again.
+    Object.assign(host, { getModuleResolutionCache: () => this.resolutionCache });
     this.service = ts.createLanguageService(host, ts.createDocumentRegistry());
   }
 
@@ -96,10 +112,10 @@ export class NotebookLanguageService {
     if (TFJS_ALIASES.test(name) && !inTfjs) return { resolvedFileName: this.tfjsTypes, extension: ts.Extension.Dts, isExternalLibraryImport: true };
     if (name === 'bmnb') return { resolvedFileName: join(this.config.typesDir, 'bmnb.d.ts'), extension: ts.Extension.Dts, isExternalLibraryImport: true };
     const hostLike = { fileExists: (f: string) => this.texts.has(f) || ts.sys.fileExists(f), readFile: (f: string) => this.texts.get(f) ?? ts.sys.readFile(f) };
-    const here = ts.resolveModuleName(name, containingFile, options, hostLike).resolvedModule;
+    const here = ts.resolveModuleName(name, containingFile, options, hostLike, this.resolutionCache).resolvedModule;
     if (here) return here;
     if (name.startsWith('.') || name.startsWith('/')) return undefined;
-    return ts.resolveModuleName(name, join(resolve(this.config.kernelModulesFrom), '__bmnb__.ts'), options, hostLike).resolvedModule;
+    return ts.resolveModuleName(name, join(resolve(this.config.kernelModulesFrom), '__bmnb__.ts'), options, hostLike, this.resolutionCache).resolvedModule;
   }
 
   /** The notebook's code cells now (call after every edit). */
@@ -111,9 +127,14 @@ export class NotebookLanguageService {
       if (this.texts.get(f.fileName) !== f.text) {
         this.texts.set(f.fileName, f.text);
         this.versions.set(f.fileName, (this.versions.get(f.fileName) ?? 0) + 1);
+        this.projectVersion++;
       }
     }
-    for (const name of [...this.texts.keys()]) if (!seen.has(name)) this.texts.delete(name);
+    for (const name of [...this.texts.keys()]) {
+      if (seen.has(name)) continue;
+      this.texts.delete(name);
+      this.projectVersion++;
+    }
   }
 
   /** Every problem of every cell, in cell order (syntax and types). */
