@@ -65,6 +65,8 @@ export class BmnbController implements vscode.Disposable {
   constructor(
     private readonly kernelPath: string,
     private readonly log: vscode.LogOutputChannel,
+    /** A cell's type errors, for bmnb.typecheck.onRun (language.ts). */
+    private readonly typeErrors?: (cell: vscode.NotebookCell) => Promise<{ line: number; character: number; message: string; code: number }[]>,
   ) {
     this.controller = vscode.notebooks.createNotebookController(CONTROLLER_ID, NOTEBOOK_TYPE, 'TensorFlow.js (bmnb)');
     this.controller.supportedLanguages = ['typescript', 'javascript'];
@@ -248,6 +250,21 @@ export class BmnbController implements vscode.Disposable {
 
     const language = cell.document.languageId === 'javascript' ? 'javascript' : 'typescript';
     const label = `cell ${cell.index + 1}`;
+    const onTypeErrors = readSettings().typecheckOnRun;
+    if (onTypeErrors !== 'off' && this.typeErrors) {
+      const found = await this.typeErrors(cell);
+      if (found.length) {
+        const list = found.map((e) => `line ${e.line + 1}, column ${e.character + 1}: error TS${e.code}: ${e.message.split('\n')[0]}`).join('\n');
+        if (onTypeErrors === 'block') {
+          return fail({
+            name: 'Type errors',
+            message: `${label} has ${found.length} type error(s), so it did not run (the setting bmnb.typecheck.onRun is "block"):\n${list}`,
+            stack: '',
+          });
+        }
+        view.stream('stderr', `bmnb: ${label} has ${found.length} type error(s); it runs anyway (bmnb.typecheck.onRun is "warn"):\n${list}\n`);
+      }
+    }
     const version = cell.document.version;
     try {
       const session = this.session(notebook);

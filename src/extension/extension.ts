@@ -15,7 +15,8 @@ let controller: BmnbController | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Big Model Notebooks', { log: true });
-  controller = new BmnbController(context.asAbsolutePath('dist/kernel.js'), log);
+  const language = new NotebookLanguageFeatures(context.asAbsolutePath('dist/languageServer.js'), log, CELL_SELECTOR);
+  controller = new BmnbController(context.asAbsolutePath('dist/kernel.js'), log, (cell) => language.cellErrors(cell));
   context.subscriptions.push(
     log,
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new BmnbSerializer(), {
@@ -34,7 +35,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.languages.registerInlayHintsProvider(CELL_SELECTOR, shapes),
     new VariablesView(controller),
     new CellMemory(controller),
-    new NotebookLanguageFeatures(context.asAbsolutePath('dist/languageServer.js'), log, CELL_SELECTOR),
+    language,
   );
 }
 

@@ -150,6 +150,15 @@ export class NotebookLanguageFeatures implements vscode.Disposable {
     for (const [i, cell] of cells.entries()) this.diagnostics.set(cell.document.uri, byCell.get(i) ?? []);
   }
 
+  /** The type errors of one cell now (the cells' current text), 0-based positions in the cell. */
+  async cellErrors(cell: vscode.NotebookCell): Promise<{ line: number; character: number; message: string; code: number }[]> {
+    const client = await this.sync(cell.notebook);
+    if (!client) return [];
+    const index = codeCells(cell.notebook).indexOf(cell);
+    const all = await client.diagnostics().catch(() => []);
+    return all.filter((d) => d.cellIndex === index && d.category === 'error').map(({ line, character, message, code }) => ({ line, character, message, code }));
+  }
+
   private close(notebook: vscode.NotebookDocument): void {
     const key = notebook.uri.toString();
     const server = this.servers.get(key);

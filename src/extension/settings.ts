@@ -13,6 +13,8 @@ export interface Settings {
   shapesInlineHints: boolean;
   /** The most output a cell keeps, in MB. */
   maxOutputMB: number;
+  /** What Run does with a cell that has type errors. */
+  typecheckOnRun: 'off' | 'warn' | 'block';
 }
 
 /** The `bmnb.*` settings, with their defaults. */
@@ -25,5 +27,6 @@ export function readSettings(): Settings {
     interruptTimeoutSeconds: Math.max(1, c.get<number>('interruptTimeoutSeconds', 10)),
     shapesInlineHints: c.get<boolean>('shapes.inlineHints', true),
     maxOutputMB: Math.max(0.1, c.get<number>('output.maxMegabytesPerCell', DEFAULT_MAX_OUTPUT_MB)),
+    typecheckOnRun: c.get<'off' | 'warn' | 'block'>('typecheck.onRun', 'off'),
   };
 }

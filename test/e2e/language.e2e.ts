@@ -1,8 +1,8 @@
 /**
  * TypeScript that knows the whole notebook, in a real VS Code (code-server + headless Chromium,
  * the packaged .vsix installed): completions after `model.` in a later cell, signature help, a type
- * error underlined in its cell and listed in Problems, F12 to the declaring cell, F2 across cells.
- * No kernel is started.
+ * error underlined in its cell and listed in Problems, F12 to the declaring cell, F2 across cells,
+ * and Run refusing a cell with type errors (bmnb.typecheck.onRun "block"). No kernel is started.
  *
  *   npm run package && node --import tsx --test test/e2e/language.e2e.ts
  */
@@ -39,8 +39,9 @@ describe('TypeScript across the cells of a notebook, in code-server', () => {
   before(async () => {
     ws = mkdtempSync(join(tmpdir(), 'bmnb-e2e-language-'));
     cpSync(FIXTURES, ws, { recursive: true });
-    // As VS Code has them by default (the shared settings turn them off for the other suites).
-    vscode = await startVSCode({ workspace: ws, vsix: VSIX, name: 'bmnb-language', userSettings: { 'editor.suggestOnTriggerCharacters': true, 'editor.parameterHints.enabled': true } });
+    // Suggestions and parameter hints as VS Code has them by default (the shared settings turn them
+    // off for the other suites); cells with type errors do not run.
+    vscode = await startVSCode({ workspace: ws, vsix: VSIX, name: 'bmnb-language', userSettings: { 'editor.suggestOnTriggerCharacters': true, 'editor.parameterHints.enabled': true, 'bmnb.typecheck.onRun': 'block' } });
     await vscode.openFile(NOTEBOOK);
   });
   after(async () => {
@@ -108,5 +109,15 @@ describe('TypeScript across the cells of a notebook, in code-server', () => {
       c.find((x) => x.index === 3)?.source === 'learningRate',
     );
     assert.ok(cells.length >= 4);
+  });
+
+  test('with bmnb.typecheck.onRun "block", Run on a cell with a type error fails it with the error and runs nothing', async () => {
+    await focusEnd(vscode, 2);
+    await vscode.runCommand('Notebook: Execute Cell');
+    await vscode.waitForCells('the cell with a type error to fail', (c) => c.find((x) => x.index === 2)?.state === 'error');
+    const text = await vscode.waitForOutputText('so it did not run (the setting bmnb.typecheck.onRun is "block")');
+    assert.match(text, /line 1, column 7: error TS2322: Type 'number' is not assignable to type 'string'/);
+    const status = await vscode.page.evaluate<string>(`document.querySelector('.statusbar')?.innerText ?? ''`);
+    assert.match(status, /bmnb: no kernel/, 'no kernel was started for it');
   });
 });
