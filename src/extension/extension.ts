@@ -10,6 +10,7 @@ import { ShapeHints } from './shapes';
 import { VariablesView } from './variablesView';
 import { CellMemory } from './cellMemory';
 import { NotebookLanguageFeatures } from './language';
+import { FitShapeCheck } from './fitShapes';
 
 let controller: BmnbController | undefined;
 
@@ -36,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): void {
     new VariablesView(controller),
     new CellMemory(controller),
     language,
+    new FitShapeCheck(controller),
   );
 }
 

@@ -2,7 +2,8 @@
  * TypeScript that knows the whole notebook, in a real VS Code (code-server + headless Chromium,
  * the packaged .vsix installed): completions after `model.` in a later cell, signature help, a type
  * error underlined in its cell and listed in Problems, F12 to the declaring cell, F2 across cells,
- * and Run refusing a cell with type errors (bmnb.typecheck.onRun "block"). No kernel is started.
+ * Run refusing a cell with type errors (bmnb.typecheck.onRun "block"), and, once a kernel runs,
+ * `model.fit(x, y)` flagged when the kernel's shapes do not fit the model.
  *
  *   npm run package && node --import tsx --test test/e2e/language.e2e.ts
  */
@@ -119,5 +120,23 @@ describe('TypeScript across the cells of a notebook, in code-server', () => {
     assert.match(text, /line 1, column 7: error TS2322: Type 'number' is not assignable to type 'string'/);
     const status = await vscode.page.evaluate<string>(`document.querySelector('.statusbar')?.innerText ?? ''`);
     assert.match(status, /bmnb: no kernel/, 'no kernel was started for it');
+  });
+
+  test('before a cell trains, model.fit(x, y) with shapes the kernel says do not fit is flagged', async () => {
+    await focusEnd(vscode, 0);
+    await vscode.runCommand('Notebook: Execute Cell');
+    await vscode.waitForCells('cell 1 to run', (c) => c.find((x) => x.index === 0)?.state === 'success');
+    const made = 'const net = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });\nconst xs = tf.zeros([4, 5]);\nconst ys = tf.zeros([4, 2]);';
+    await vscode.setCellSource(3, made);
+    await vscode.runCommand('Notebook: Execute Cell');
+    await vscode.waitForCells('cell 4 to run', (c) => c.find((x) => x.index === 3)?.state === 'success');
+    await vscode.setCellSource(3, `${made}\nawait net.fit(xs, ys);`);
+    const problems = await vscode.waitFor('the shape warning in Problems', async () => {
+      await vscode.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+      const text = await visibleText(vscode, '.markers-panel');
+      return text.includes('net.fit: xs is [4, 5] but net takes [null, 3]') ? text : undefined;
+    });
+    assert.match(problems, /net\.fit: xs is \[4, 5\] but net takes \[null, 3\] \(the shapes the kernel holds now\)\s*bmnb\s*\[Ln 4, Col 7\]/);
+    await vscode.page.keyboard.press('Control+J');
   });
 });
