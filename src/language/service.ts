@@ -8,13 +8,12 @@
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type * as TS from 'typescript';
+import { TFJS_PACKAGE_NAMES } from '../protocol/payloads';
 import type { CellPosition, CellRange, CompletionDetails, FileLocation, LanguageCompletion, LanguageDiagnostic, LanguageHover, RenameResult, SignatureHelpResult } from '../protocol/language';
 import { HEADER_LINES, notebookProgram, type CellFile, type NotebookCellInput } from './notebookProgram';
 
 export type { CellPosition };
 
-/** Package names that all mean the session's tfjs (as src/session/modules.ts maps them). */
-const TFJS_ALIASES = /^@tensorflow\/tfjs(-node|-node-gpu|-core|-layers|-converter|-data)?$/;
 
 export interface LanguageServiceOptions {
   notebookDir: string;
@@ -109,7 +108,7 @@ export class NotebookLanguageService {
     const ts = this.ts;
     // (tfjs's own declarations keep importing each other as they are.)
     const inTfjs = containingFile.includes('/node_modules/@tensorflow/');
-    if (TFJS_ALIASES.test(name) && !inTfjs) return { resolvedFileName: this.tfjsTypes, extension: ts.Extension.Dts, isExternalLibraryImport: true };
+    if (TFJS_PACKAGE_NAMES.test(name) && !inTfjs) return { resolvedFileName: this.tfjsTypes, extension: ts.Extension.Dts, isExternalLibraryImport: true };
     if (name === 'bmnb') return { resolvedFileName: join(this.config.typesDir, 'bmnb.d.ts'), extension: ts.Extension.Dts, isExternalLibraryImport: true };
     const hostLike = { fileExists: (f: string) => this.texts.has(f) || ts.sys.fileExists(f), readFile: (f: string) => this.texts.get(f) ?? ts.sys.readFile(f) };
     const here = ts.resolveModuleName(name, containingFile, options, hostLike, this.resolutionCache).resolvedModule;

@@ -7,6 +7,13 @@ export const BACKENDS: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow',
 export const AUTO_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 /** The npm package that provides each backend (the native ones are never bmnb's own dependencies). */
+/**
+ * The package names that all mean the session's one tfjs instance (tfjs-node's included, whatever
+ * the backend): what a cell's `import`/`require` of them gives (src/session/modules.ts) and the
+ * types the cells' language service gives them (src/language/service.ts).
+ */
+export const TFJS_PACKAGE_NAMES = /^@tensorflow\/tfjs(-node|-node-gpu|-core|-layers|-converter|-data)?$/;
+
 export const BACKEND_PACKAGES: Readonly<Record<BackendName, string>> = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
   tensorflow: '@tensorflow/tfjs-node',

@@ -12,9 +12,10 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { transformSync } from 'esbuild';
+import { TFJS_PACKAGE_NAMES } from '../protocol';
 
-/** Package names that all mean "the session's tfjs". */
-const TFJS_ALIASES = /^@tensorflow\/tfjs(-node|-node-gpu|-core|-layers|-converter|-data)?(\/dist\/.*)?$/;
+/** A tfjs package name, or a file of one (`@tensorflow/tfjs-core/dist/…`): the session's tfjs. */
+const isTfjs = (request: string) => TFJS_PACKAGE_NAMES.test(request.replace(/\/dist\/.*$/, ''));
 
 /** A real dynamic import (esbuild would turn `import()` into `require` in our CommonJS bundle). */
 const dynamicImport = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<unknown>;
@@ -54,7 +55,7 @@ export class ModuleLoader {
   special(request: string, parentFile: string | undefined): { value: unknown } | undefined {
     // tfjs's own files must keep requiring each other as they are.
     if (parentFile && parentFile.includes(`${sep}@tensorflow${sep}`)) return undefined;
-    if (TFJS_ALIASES.test(request)) return { value: this.options.tf };
+    if (isTfjs(request)) return { value: this.options.tf };
     if (request === 'bmnb') return { value: this.options.helpers };
     return undefined;
   }
