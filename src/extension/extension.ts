@@ -37,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): void {
     new VariablesView(controller),
     new CellMemory(controller),
     language,
+    language.followKernel(controller),
     new FitShapeCheck(controller),
   );
 }

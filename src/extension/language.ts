@@ -9,6 +9,8 @@ import * as vscode from 'vscode';
 import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { LanguageClient } from '../host/languageClient';
+import type { KernelClient } from '../host/kernelClient';
+import type { BmnbController } from './controller';
 import type { CellRange, LanguageCell } from '../protocol/language';
 import { cellOf, isBmnbNotebook } from './bmnbNotebooks';
 import { cellId, cellTags } from './metadata';
@@ -24,6 +26,8 @@ interface NotebookServer {
   published?: string;
   timer?: NodeJS.Timeout;
 }
+
+const idOf = (cell: vscode.NotebookCell) => cellId(cell.metadata) ?? cell.document.uri.fragment;
 
 const codeCells = (notebook: vscode.NotebookDocument) => notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
 
@@ -101,7 +105,7 @@ export class NotebookLanguageFeatures implements vscode.Disposable {
 
   private cells(notebook: vscode.NotebookDocument): LanguageCell[] {
     return codeCells(notebook).map((cell) => ({
-      id: cellId(cell.metadata) ?? cell.document.uri.fragment,
+      id: idOf(cell),
       language: cell.document.languageId === 'javascript' ? 'javascript' : 'typescript',
       source: cell.document.getText(),
       tags: cellTags(cell.metadata),
@@ -120,6 +124,45 @@ export class NotebookLanguageFeatures implements vscode.Disposable {
       client.update(cells);
     }
     return client;
+  }
+
+  /**
+   * Types that know the tensors: after a cell runs, its bindings TypeScript types as a tensor of any
+   * rank are read as the rank the kernel saw (`tf.Tensor2D`), in that cell and the cells after it,
+   * while the cell keeps the text that ran and the kernel that ran it lives.
+   */
+  followKernel(controller: BmnbController): vscode.Disposable {
+    /** The kernel whose runs type each notebook's cells. */
+    const typedBy = new Map<string, KernelClient>();
+    return vscode.Disposable.from(
+      controller.onDidExecuteCell(async ({ notebook, cell, result, kernel, version }) => {
+        if (!isBmnbNotebook(notebook) || cell.document.version !== version) return;
+        const client = await this.sync(notebook);
+        if (!client || notebook.isClosed) return;
+        typedBy.set(notebook.uri.toString(), kernel);
+        client.kernelTensors({ cellId: idOf(cell), source: cell.document.getText(), tensors: (result.tensors ?? []).map((t) => ({ name: t.name, rank: t.shape.length })) });
+        this.recheck(notebook);
+      }),
+      controller.onDidChangeKernel(async (notebook) => {
+        const key = notebook.uri.toString();
+        const kernel = typedBy.get(key);
+        if (!kernel || (kernel.alive && controller.runningKernel(notebook) === kernel)) return;
+        typedBy.delete(key);
+        const client = await this.servers.get(key)?.client;
+        if (!client) return;
+        client.kernelGone();
+        this.recheck(notebook);
+      }),
+      vscode.workspace.onDidCloseNotebookDocument((notebook) => typedBy.delete(notebook.uri.toString())),
+    );
+  }
+
+  /** Diagnostics again though the cells' text did not change (what the kernel saw did). */
+  private recheck(notebook: vscode.NotebookDocument): void {
+    const server = this.servers.get(notebook.uri.toString());
+    if (!server) return;
+    server.published = undefined;
+    this.schedule(notebook);
   }
 
   /** Diagnostics after a pause in typing. */

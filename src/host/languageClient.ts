@@ -12,11 +12,14 @@ import {
   LanguageHighlightsRequest,
   LanguageHoverRequest,
   LanguageInitializeRequest,
+  LanguageKernelGoneNotification,
+  LanguageKernelTensorsNotification,
   LanguageReferencesRequest,
   LanguageRenameRequest,
   LanguageSignatureHelpRequest,
   LanguageUpdateNotification,
   type CellPosition,
+  type KernelTensorsParams,
   type LanguageCell,
 } from '../protocol/language';
 
@@ -66,6 +69,16 @@ export class LanguageClient {
 
   update(cells: LanguageCell[]): void {
     void this.connection.sendNotification(LanguageUpdateNotification.type, { cells });
+  }
+
+  /** What a cell's run left in tensor bindings (their ranks type the bindings from now on). */
+  kernelTensors(params: KernelTensorsParams): void {
+    void this.connection.sendNotification(LanguageKernelTensorsNotification.type, params);
+  }
+
+  /** The kernel restarted or ended. */
+  kernelGone(): void {
+    void this.connection.sendNotification(LanguageKernelGoneNotification.type);
   }
 
   diagnostics() {

@@ -18,6 +18,8 @@ import {
   LanguageHighlightsRequest,
   LanguageHoverRequest,
   LanguageInitializeRequest,
+  LanguageKernelGoneNotification,
+  LanguageKernelTensorsNotification,
   LanguageReferencesRequest,
   LanguageRenameRequest,
   LanguageSignatureHelpRequest,
@@ -51,6 +53,8 @@ connection.onRequest(LanguageInitializeRequest.type, ({ notebookDir }) => {
   return { typescriptVersion: ts.version };
 });
 connection.onNotification(LanguageUpdateNotification.type, ({ cells }) => ready().update(cells));
+connection.onNotification(LanguageKernelTensorsNotification.type, ({ cellId, source, tensors }) => ready().setKernelTensors(cellId, source, tensors));
+connection.onNotification(LanguageKernelGoneNotification.type, () => ready().kernelGone());
 connection.onRequest(LanguageDiagnosticsRequest.type, () => ready().diagnostics());
 connection.onRequest(LanguageCompletionsRequest.type, (at) => ready().completions(at));
 connection.onRequest(LanguageCompletionDetailsRequest.type, ({ name, ...at }) => ready().completionDetails(at, name) ?? null);

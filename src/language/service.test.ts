@@ -119,6 +119,71 @@ describe('the notebook as one TypeScript program', () => {
     assert.equal(files[1]!.text.slice(files[1]!.offset, files[1]!.offset + files[1]!.length), 'const a = 3;\nconst c = a + b;');
   });
 
+  describe('types that know the tensors: after a run, a tensor binding is read as the rank the kernel saw', () => {
+    const first = "import * as tf from '@tensorflow/tfjs';\nconst xs = tf.tensor([[1, 2], [3, 4]]); const bad: number = 'x';\nconst net = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2] })] });\nconst p = net.predict(xs);\nconst v = tf.variable(xs);\nconst given: tf.Tensor = xs;\nlet later = tf.zeros([3]);";
+    const second = 'p.print();\nconst three: tf.Tensor3D = xs;\nxs';
+    const ran = () => {
+      const s = service([first, second]);
+      s.setKernelTensors('c0', first, ['xs', 'p', 'v', 'given', 'later'].map((name) => ({ name, rank: name === 'later' ? 1 : 2 })));
+      return s;
+    };
+
+    test('hover and later cells see Tensor2D; predict\'s Tensor | Tensor[] is the one tensor it held; errors follow', () => {
+      const before = service([first, second]);
+      assert.match(before.quickInfo({ cellIndex: 1, line: 2, character: 1 })!, /const xs: tf\.Tensor<tf\.Rank>/);
+      assert.ok(messages(before).some((m) => /cell 2 1:3 Property 'print' does not exist on type 'Tensor<Rank> \| Tensor<Rank>\[\]'/.test(m)), messages(before).join('\n'));
+      const s = ran();
+      assert.match(s.quickInfo({ cellIndex: 0, line: 1, character: 7 })!, /const xs: tf\.Tensor2D/);
+      assert.match(s.quickInfo({ cellIndex: 1, line: 2, character: 1 })!, /const xs: tf\.Tensor2D/);
+      assert.match(s.quickInfo({ cellIndex: 0, line: 3, character: 7 })!, /const p: tf\.Tensor2D/);
+      // The error after the cast on the same line stays at its own column; the rank is now checked.
+      assert.deepEqual(messages(s), [
+        "cell 1 2:47 Type 'string' is not assignable to type 'number'.",
+        "cell 2 2:7 Type 'Tensor2D' is not assignable to type 'Tensor3D'.",
+      ]);
+      // A position at the start of the initializer is still the initializer (tf), not the cast.
+      assert.match(s.quickInfo({ cellIndex: 0, line: 1, character: 11 })!, /tf/);
+    });
+
+    test('a Variable, an annotated binding and a let keep their types', () => {
+      const s = ran();
+      // (still a Variable, with assign(); its rank follows from xs's)
+      assert.match(s.quickInfo({ cellIndex: 0, line: 4, character: 7 })!, /const v: tf\.Variable<tf\.Rank\.R2>/);
+      assert.match(s.quickInfo({ cellIndex: 0, line: 5, character: 7 })!, /const given: tf\.Tensor<tf\.Rank>/);
+      assert.match(s.quickInfo({ cellIndex: 0, line: 6, character: 5 })!, /let later: tf\.Tensor<tf\.Rank>/);
+    });
+
+    test('go to definition, references and rename still reach the declaration, at the cell\'s own columns', () => {
+      const s = ran();
+      assert.deepEqual(s.definition({ cellIndex: 1, line: 2, character: 1 }), [{ cellIndex: 0, line: 1, character: 6 }]);
+      const renamed = s.rename({ cellIndex: 1, line: 2, character: 1 }, 'inputs');
+      assert.deepEqual(renamed.edits.map((e) => [e.cellIndex, e.line, e.character, e.endCharacter]).sort(), [
+        [0, 1, 6, 8], [0, 3, 22, 24], [0, 4, 22, 24], [0, 5, 25, 27], [1, 1, 27, 29], [1, 2, 0, 2],
+      ]);
+    });
+
+    test('an edit elsewhere in the cell keeps what the kernel saw; a changed initializer, or the kernel going, drops it', () => {
+      const s = ran();
+      const cells = (source: string) => [{ id: 'c0', language: 'typescript' as const, source }, { id: 'c1', language: 'typescript' as const, source: second }];
+      s.update(cells(`${first}\nxs.print();`));
+      assert.match(s.quickInfo({ cellIndex: 1, line: 2, character: 1 })!, /const xs: tf\.Tensor2D/, 'a line added below');
+      s.update(cells(first.replace('tf.tensor([[1, 2], [3, 4]])', 'tf.tensor([1, 2, 3, 4])')));
+      assert.match(s.quickInfo({ cellIndex: 1, line: 2, character: 1 })!, /const xs: tf\.Tensor<tf\.Rank>/, 'the initializer changed');
+      assert.match(s.quickInfo({ cellIndex: 0, line: 3, character: 7 })!, /const p: tf\.Tensor2D/, 'p\'s own initializer did not');
+      const t = ran();
+      t.kernelGone();
+      assert.match(t.quickInfo({ cellIndex: 1, line: 2, character: 1 })!, /const xs: tf\.Tensor<tf\.Rank>/, 'kernel gone');
+    });
+
+    test('JavaScript cells get it too (a JSDoc cast)', () => {
+      const js = "const tf = require('@tensorflow/tfjs');\nconst t = tf.tensor([1, 2, 3]);";
+      const s = service([{ language: 'javascript', source: js }, { language: 'javascript', source: 't' }]);
+      s.setKernelTensors('c0', js, [{ name: 't', rank: 1 }]);
+      assert.match(s.quickInfo({ cellIndex: 1, line: 0, character: 0 })!, /const t: .*Tensor1D/);
+      assert.deepEqual(messages(s), []);
+    });
+  });
+
   test('bmnb.d.ts names exactly the values of BmnbModule', () => {
     const parse = (file: string) => ts.createSourceFile(file, readFileSync(join(ROOT, file), 'utf8'), ts.ScriptTarget.ES2022);
     const dts = parse('src/language/types/bmnb.d.ts');

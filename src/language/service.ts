@@ -9,8 +9,8 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type * as TS from 'typescript';
 import { TFJS_PACKAGE_NAMES } from '../protocol/payloads';
-import type { CellPosition, CellRange, CompletionDetails, FileLocation, LanguageCompletion, LanguageDiagnostic, LanguageHover, RenameResult, SignatureHelpResult } from '../protocol/language';
-import { HEADER_LINES, notebookProgram, type CellFile, type NotebookCellInput } from './notebookProgram';
+import type { CellPosition, CellRange, KernelTensor, CompletionDetails, FileLocation, LanguageCompletion, LanguageDiagnostic, LanguageHover, RenameResult, SignatureHelpResult } from '../protocol/language';
+import { lineStarts, notebookProgram, offsetAt, offsetInCell, offsetInFile, positionAt, type Cast, type CellFile, type NotebookCellInput } from './notebookProgram';
 
 export type { CellPosition };
 
@@ -27,6 +27,9 @@ export interface LanguageServiceOptions {
 
 /** A problem in a cell, positions 0-based within the cell's own text. */
 export type CellDiagnostic = LanguageDiagnostic;
+
+/** tfjs's type for a tensor of each rank it names. */
+const RANK_TYPES = ['Scalar', 'Tensor1D', 'Tensor2D', 'Tensor3D', 'Tensor4D', 'Tensor5D', 'Tensor6D'];
 
 export const COMPILER_OPTIONS = (ts: typeof TS, typeRoots: string[]): TS.CompilerOptions => ({
   target: ts.ScriptTarget.ES2022,
@@ -58,6 +61,11 @@ export class NotebookLanguageService {
   private readonly roots: string[];
   private readonly resolutionCache: TS.ModuleResolutionCache;
   private readonly snapshots = new Map<string, { version: number | undefined; snapshot: TS.IScriptSnapshot }>();
+  private readonly bodies = new WeakMap<CellFile, number[]>();
+  /** The cells as last given (update()). */
+  private cells: readonly NotebookCellInput[] = [];
+  /** What the kernel saw, by cell id: the tensors a run of the cell's `source` declared, and the casts they give (worked out once). */
+  private readonly kernelTensors = new Map<string, { source: string; tensors: readonly KernelTensor[]; casts?: Cast[] }>();
   /** Changes whenever a cell file changes (TypeScript skips its checks of every file when it has not). */
   private projectVersion = 0;
 
@@ -119,6 +127,45 @@ export class NotebookLanguageService {
 
   /** The notebook's code cells now (call after every edit). */
   update(cells: readonly NotebookCellInput[]): void {
+    this.cells = cells;
+    this.apply();
+    // A run the kernel answered, for the text the cell has now, whose casts are not worked out yet:
+    // the program as it stands (without them) says which bindings TypeScript types as any tensor.
+    let decided = false;
+    for (const file of this.files) {
+      const seen = this.kernelTensors.get(file.id);
+      if (!seen || seen.casts || seen.source !== cells[file.index]?.source) continue;
+      seen.casts = this.castsFor(file, seen.tensors);
+      decided ||= seen.casts.length > 0;
+    }
+    if (decided) this.apply();
+  }
+
+  /**
+   * What the kernel saw when it ran a cell whose text was `source`: the tensors its top-level
+   * bindings hold, by name and rank. A `const` TypeScript types as a tensor of any rank
+   * (`tf.Tensor`, or `tf.Tensor | tf.Tensor[]` from `predict`) is read as the rank the kernel saw
+   * (`tf.Tensor2D`), in this cell and in the cells after it, while the binding's initializer keeps
+   * the text that ran, until the cell runs again or the kernel goes (kernelGone()).
+   */
+  setKernelTensors(cellId: string, source: string, tensors: readonly KernelTensor[]): void {
+    this.kernelTensors.set(cellId, { source, tensors });
+    this.update(this.cells);
+  }
+
+  /** The kernel restarted or ended: no binding is read as what it saw any more. */
+  kernelGone(): void {
+    if (!this.kernelTensors.size) return;
+    this.kernelTensors.clear();
+    this.update(this.cells);
+  }
+
+  /** The cell files from the cells and the casts that hold for their text now. */
+  private apply(): void {
+    const cells = this.cells.map((c) => {
+      const seen = this.kernelTensors.get(c.id);
+      return seen?.casts?.length ? { ...c, casts: seen.casts } : c;
+    });
     this.files = notebookProgram(this.ts, this.config.notebookDir, cells);
     const seen = new Set<string>();
     for (const f of this.files) {
@@ -134,6 +181,39 @@ export class NotebookLanguageService {
       this.texts.delete(name);
       this.projectVersion++;
     }
+  }
+
+  /** The casts for a cell's tensor bindings: its top-level `const`s, not annotated, that TypeScript types as a tensor of any rank. */
+  private castsFor(file: CellFile, tensors: readonly KernelTensor[]): Cast[] {
+    const ts = this.ts;
+    const program = this.service.getProgram();
+    const source = program?.getSourceFile(file.fileName);
+    if (!program || !source) return [];
+    const checker = program.getTypeChecker();
+    const rankOf = new Map(tensors.map((t) => [t.name, t.rank]));
+    const anyRank = (t: TS.Type): boolean => {
+      if (t.getSymbol()?.getName() !== 'Tensor' || !(t.flags & ts.TypeFlags.Object)) return false;
+      const args = checker.getTypeArguments(t as TS.TypeReference);
+      return args.length === 1 && (args[0].flags & ts.TypeFlags.Union) !== 0;
+    };
+    const narrowable = (t: TS.Type): boolean =>
+      anyRank(t) || (t.isUnion() && t.types.some(anyRank) && t.types.every((m) => m.getSymbol()?.getName() === 'Tensor' || checker.isArrayType(m)));
+    const casts: Cast[] = [];
+    for (const statement of source.statements) {
+      if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
+      for (const d of statement.declarationList.declarations) {
+        const rank = ts.isIdentifier(d.name) ? rankOf.get(d.name.text) : undefined;
+        if (rank === undefined || !RANK_TYPES[rank] || !d.initializer || d.type || !ts.isIdentifier(d.name)) continue;
+        if (!narrowable(checker.getTypeAtLocation(d.name))) continue;
+        casts.push({ name: d.name.text, type: `import('@tensorflow/tfjs').${RANK_TYPES[rank]}`, initializer: d.initializer.getText(source) });
+      }
+    }
+    return casts;
+  }
+
+  /** Every file the program reads now: the cell files, and the declarations and lib files they reach. */
+  loadedFiles(): string[] {
+    return (this.service.getProgram()?.getSourceFiles() ?? []).map((f) => f.fileName);
   }
 
   /** Every problem of every cell, in cell order (syntax and types). */
@@ -267,20 +347,24 @@ export class NotebookLanguageService {
     return [text, tagText].filter(Boolean).join('\n\n');
   }
 
+  /** Where the lines of the cell's own text start (worked out once per text). */
+  private lineStarts(file: CellFile): number[] {
+    let starts = this.bodies.get(file);
+    if (!starts) this.bodies.set(file, (starts = lineStarts(file.body)));
+    return starts;
+  }
+
   private toFile(file: CellFile, at: CellPosition): number {
-    const source = this.service.getProgram()?.getSourceFile(file.fileName);
-    if (!source) return file.offset;
-    return this.ts.getPositionOfLineAndCharacter(source, at.line + HEADER_LINES, at.character);
+    return file.offset + offsetInFile(file, offsetAt(this.lineStarts(file), file.body.length, at));
   }
 
   /** A span of a cell file as positions in the cell; undefined when it lies outside the cell's text (the import or export line). */
   private toCell(file: CellFile, start: number, length: number): Omit<CellRange, 'cellIndex'> | undefined {
     if (start < file.offset || start > file.offset + file.length) return undefined;
-    const source = this.service.getProgram()?.getSourceFile(file.fileName);
-    if (!source) return undefined;
-    const a = this.ts.getLineAndCharacterOfPosition(source, start);
-    const b = this.ts.getLineAndCharacterOfPosition(source, Math.min(start + length, file.offset + file.length));
-    return { line: a.line - HEADER_LINES, character: a.character, endLine: b.line - HEADER_LINES, endCharacter: b.character };
+    const starts = this.lineStarts(file);
+    const a = positionAt(starts, offsetInCell(file, start - file.offset));
+    const b = positionAt(starts, offsetInCell(file, Math.min(start + length, file.offset + file.length) - file.offset));
+    return { line: a.line, character: a.character, endLine: b.line, endCharacter: b.character };
   }
 
   private category(c: TS.DiagnosticCategory): CellDiagnostic['category'] {

@@ -4,7 +4,7 @@
  * Positions are 0-based lines and characters within a cell's own text; cells are numbered among
  * the notebook's code cells, in order.
  */
-import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
 
 export interface LanguageCell {
   id: string;
@@ -70,6 +70,19 @@ export interface RenameResult {
   edits: (CellRange & { newText: string })[];
 }
 
+/** A tensor a cell's run left in a top-level binding, as the kernel saw it. */
+export interface KernelTensor {
+  name: string;
+  rank: number;
+}
+
+export interface KernelTensorsParams {
+  cellId: string;
+  /** The cell's text that ran: the types hold while the cell has this text. */
+  source: string;
+  tensors: KernelTensor[];
+}
+
 export interface InitializeLanguageParams {
   notebookDir: string;
 }
@@ -82,6 +95,16 @@ export namespace LanguageInitializeRequest {
 /** The notebook's code cells now, all of them (after each edit). */
 export namespace LanguageUpdateNotification {
   export const type = new NotificationType<{ cells: LanguageCell[] }>('language/update');
+}
+
+/** A cell ran: its bindings typed as a tensor of any rank are read as the rank the kernel saw (`tf.Tensor2D`). */
+export namespace LanguageKernelTensorsNotification {
+  export const type = new NotificationType<KernelTensorsParams>('language/kernelTensors');
+}
+
+/** The kernel restarted or ended: what it saw no longer types anything. */
+export namespace LanguageKernelGoneNotification {
+  export const type = new NotificationType0('language/kernelGone');
 }
 
 export namespace LanguageDiagnosticsRequest {

@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { parseNotebook } from '../../src/format';
 import { startVSCode, REPO_ROOT, type VSCodeSession } from './harness';
 import { FIXTURES } from './scenarios';
+import { clearHover, hoverText, hoverWord, ROW } from './cells';
 
 const VSIX = process.env.BMNB_E2E_VSIX ?? join(REPO_ROOT, `bmnb-${(JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version}.vsix`);
 const KERNEL_LABEL = 'TensorFlow.js (bmnb)';
@@ -22,7 +23,6 @@ const KERNEL_LABEL = 'TensorFlow.js (bmnb)';
  * tensor (256 bytes) per run; cell 2 uses tf.tidy and leaves nothing.
  */
 const NOTEBOOK = 'inspect.bmnb';
-const ROW = (index: number) => `.notebookOverlay .cell-list-container .monaco-list-row[data-index="${index}"]`;
 
 /** The text a cell's editor shows, inlay hints included, lines joined by newlines. */
 async function editorText(vscode: VSCodeSession, index: number): Promise<string> {
@@ -43,43 +43,6 @@ async function runCell(vscode: VSCodeSession, index: number): Promise<void> {
     const c = cells.find((x) => x.index === index);
     return !!c && c.state === 'success' && (c.executionOrder ?? 0) > before;
   });
-}
-
-/** Moves the mouse away and waits until no hover is on screen (one could cover the next word). */
-async function clearHover(vscode: VSCodeSession): Promise<void> {
-  await vscode.page.mouse.move(900, 650);
-  await vscode.waitFor('the hover to close', async () => (await hoverText(vscode)) === '', { timeoutMs: 10_000 });
-}
-
-/** Moves the mouse over the first `word` on line `line` of cell `index`'s editor (after any hover on screen has gone). */
-async function hoverWord(vscode: VSCodeSession, index: number, word: string, line: number): Promise<void> {
-  await clearHover(vscode);
-  const at = await vscode.page.evaluate<{ x: number; y: number } | null>(`(() => {
-    const lines = [...document.querySelectorAll(${JSON.stringify(`${ROW(index)} .cell-editor-container .view-lines .view-line`)})]
-      .sort((a, b) => (parseFloat(a.style.top) || 0) - (parseFloat(b.style.top) || 0));
-    const el = lines[${line}];
-    if (!el) return null;
-    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const k = n.textContent.indexOf(${JSON.stringify(word)});
-      if (k < 0) continue;
-      const r = document.createRange();
-      r.setStart(n, k + 1);
-      r.setEnd(n, k + ${word.length} - 1);
-      const b = r.getBoundingClientRect();
-      return { x: b.left + b.width / 2, y: b.top + b.height / 2 };
-    }
-    return null;
-  })()`);
-  if (!at) throw await vscode.failure(`hoverWord: "${word}" is not on line ${line} of cell ${index}`);
-  await vscode.page.mouse.move(at.x, at.y, { steps: 4 });
-}
-
-/** Text of the hover widgets on screen. */
-async function hoverText(vscode: VSCodeSession): Promise<string> {
-  return vscode.page.evaluate<string>(`[...document.querySelectorAll('.monaco-hover')]
-    .filter((h) => h.checkVisibility() && h.getBoundingClientRect().height > 0)
-    .map((h) => h.innerText).join('\\n')`);
 }
 
 /** The Notebook Variables view in the Explorer: expanded (opened if needed), with its rows and welcome text. */
@@ -153,13 +116,14 @@ describe('hover, shapes, variables view and memory per cell in code-server', () 
       return v?.welcome.includes('Run a cell to start the kernel') ? v : undefined;
     });
     assert.deepEqual(view.rows, []);
-    // Without a kernel a hover has nothing of ours (TypeScript's own hover still shows); no kernel is started.
+    // Without a kernel a hover has the static type only (the language server needs no kernel), no
+    // dtype or shape; no kernel is started.
     await hoverWord(vscode, 0, 'xTrain', 1);
-    const text = await vscode.waitFor("TypeScript's hover", async () => {
+    const text = await vscode.waitFor('the static type in the hover', async () => {
       const t = await hoverText(vscode);
-      return t.includes('xTrain') ? t : undefined;
+      return t.includes('const xTrain: tf.Tensor<tf.Rank>') ? t : undefined;
     });
-    assert.ok(!text.includes('Tensor'), text);
+    assert.doesNotMatch(text, /float32|\[64, 28, 28, 1\]/, text);
     await clearHover(vscode);
     assert.equal((await variablesView(vscode))?.welcome.includes('Run a cell to start the kernel'), true, 'hovering started no kernel');
   });

@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startVSCode, REPO_ROOT, type VSCodeSession } from './harness';
 import { FIXTURES } from './scenarios';
+import { hoverText, hoverWord, ROW } from './cells';
 
 const VSIX = process.env.BMNB_E2E_VSIX ?? join(REPO_ROOT, `bmnb-${(JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version}.vsix`);
-const ROW = (index: number) => `.notebookOverlay .cell-list-container .monaco-list-row[data-index="${index}"]`;
 
 /** language.bmnb: cell 0 declares `model`, cell 1 `rate` and `again`, cell 2 assigns `rate` to a string (an error), cell 3 is for typing. */
 const NOTEBOOK = 'language.bmnb';
@@ -137,6 +137,31 @@ describe('TypeScript across the cells of a notebook, in code-server', () => {
       return text.includes('net.fit: xs is [4, 5] but net takes [null, 3]') ? text : undefined;
     });
     assert.match(problems, /net\.fit: xs is \[4, 5\] but net takes \[null, 3\] \(the shapes the kernel holds now\)\s*bmnb\s*\[Ln 4, Col 7\]/);
+    await vscode.page.keyboard.press('Control+J');
+  });
+
+  test('after a cell runs, a binding typed as any tensor is read as the rank the kernel saw: hover says tf.Tensor2D beside its shape, and no false error', async () => {
+    const predicted = 'const net = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });\nconst scores = net.predict(tf.zeros([1, 3]));';
+    await vscode.setCellSource(3, predicted);
+    const before = (await vscode.cellStatus()).find((c) => c.index === 3)?.executionOrder ?? 0;
+    await vscode.runCommand('Notebook: Execute Cell');
+    await vscode.waitForCells('cell 4 to run again', (c) => c.some((x) => x.index === 3 && x.state === 'success' && (x.executionOrder ?? 0) > before));
+    // predict's static type is Tensor | Tensor[]: without the kernel's rank, argMax would be an error
+    // and the assignment to a Tensor3D would not be one.
+    await vscode.setCellSource(3, `${predicted}\nscores.argMax(-1);\nconst cube: tf.Tensor3D = scores;`);
+    await hoverWord(vscode, 3, 'scores', 2);
+    const text = await vscode.waitFor('the hover with the rank the kernel saw', async () => {
+      const t = await hoverText(vscode);
+      return t.includes('const scores: tf.Tensor2D') && t.includes('[1, 2]') ? t : undefined;
+    });
+    assert.doesNotMatch(text, /scores: any/, "VS Code's own TypeScript says nothing of its own");
+    const problems = await vscode.waitFor('the rank error in Problems', async () => {
+      await vscode.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+      const t = await visibleText(vscode, '.markers-panel');
+      return t.includes("Type 'Tensor2D' is not assignable to type 'Tensor3D'") ? t : undefined;
+    });
+    assert.match(problems, /Type 'Tensor2D' is not assignable to type 'Tensor3D'[\s\S]*\[Ln 4, Col 7\]/);
+    assert.doesNotMatch(problems, /argMax/, problems);
     await vscode.page.keyboard.press('Control+J');
   });
 });
