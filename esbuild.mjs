@@ -1,5 +1,6 @@
 // One build for every bundle (see docs/architecture.md): the kernel, the CLI and the extension (Node,
 // CommonJS); the notebook renderers (browser ESM, loaded by VS Code's notebook webview).
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
@@ -98,4 +99,6 @@ if (watch) {
   for (const options of bundles) await (await context(options)).watch();
 } else {
   await Promise.all(bundles.map((options) => build(options)));
+  // The .vsix ships only the declarations a notebook can reach (a few seconds: it runs the language service once).
+  if (production) execFileSync(process.execPath, ['--import', 'tsx', 'scripts/prune-types.ts'], { stdio: 'inherit' });
 }
