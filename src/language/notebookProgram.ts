@@ -26,7 +26,7 @@ export interface NotebookCellInput {
   tags?: readonly string[];
   /**
    * Top-level `const`s to read as the type the kernel saw (`Tensor2D`): the initializer is wrapped
-   * in a type assertion (`(…) as unknown as T`, or a JSDoc cast in JavaScript), so the binding keeps
+   * in a type assertion (`(…) as unknown as T`, or JSDoc casts in JavaScript), so the binding keeps
    * its declaration (go to definition and rename still work) and gets the kernel's type. A cast
    * holds while the binding's initializer is the text that ran.
    */
@@ -138,7 +138,8 @@ function castInsertions(ts: typeof TS, source: string, language: NotebookCellInp
       // (the initializer changed since the run: the kernel's value is not what this text makes)
       if (source.slice(start, end) !== cast.initializer) continue;
       const type = cast.type;
-      if (language === 'javascript') out.push({ at: start, text: `/** @type {${type}} */ (`, opens: true }, { at: end, text: ')', opens: false });
+      // (through unknown, as in TypeScript: the kernel's type must not be the initializer's contextual type, which would infer its generics)
+      if (language === 'javascript') out.push({ at: start, text: `/** @type {${type}} */ (/** @type {unknown} */ (`, opens: true }, { at: end, text: '))', opens: false });
       else out.push({ at: start, text: '(', opens: true }, { at: end, text: `) as unknown as ${type}`, opens: false });
     }
   }

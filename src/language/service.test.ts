@@ -145,6 +145,16 @@ describe('the notebook as one TypeScript program', () => {
       assert.match(s.quickInfo({ cellIndex: 0, line: 1, character: 11 })!, /tf/);
     });
 
+    test('the cell run again with other ranks retypes its bindings (the casts of the last run are looked through)', () => {
+      const s = ran();
+      s.setKernelTensors('c0', first, [{ name: 'xs', rank: 3 }, { name: 'p', rank: 1 }]);
+      assert.match(s.quickInfo({ cellIndex: 1, line: 2, character: 1 })!, /const xs: tf\.Tensor3D/);
+      assert.match(s.quickInfo({ cellIndex: 0, line: 3, character: 7 })!, /const p: tf\.Tensor1D/);
+      assert.deepEqual(messages(s), ["cell 1 2:47 Type 'string' is not assignable to type 'number'."], 'xs is a Tensor3D now');
+      s.setKernelTensors('c0', first, []);
+      assert.match(s.quickInfo({ cellIndex: 1, line: 2, character: 1 })!, /const xs: tf\.Tensor<tf\.Rank>/, 'a run that left no tensors');
+    });
+
     test('a Variable, an annotated binding and a let keep their types', () => {
       const s = ran();
       // (still a Variable, with assign(); its rank follows from xs's)
@@ -181,6 +191,8 @@ describe('the notebook as one TypeScript program', () => {
       s.setKernelTensors('c0', js, [{ name: 't', rank: 1 }]);
       assert.match(s.quickInfo({ cellIndex: 1, line: 0, character: 0 })!, /const t: .*Tensor1D/);
       assert.deepEqual(messages(s), []);
+      s.setKernelTensors('c0', js, [{ name: 't', rank: 2 }]);
+      assert.match(s.quickInfo({ cellIndex: 1, line: 0, character: 0 })!, /const t: .*Tensor2D/, 'run again');
     });
   });
 

@@ -29,6 +29,7 @@ export interface LanguageServiceOptions {
 export type CellDiagnostic = LanguageDiagnostic;
 
 /** tfjs's type for a tensor of each rank it names. */
+const TFJS_TYPE = "import('@tensorflow/tfjs')";
 const RANK_TYPES = ['Scalar', 'Tensor1D', 'Tensor2D', 'Tensor3D', 'Tensor4D', 'Tensor5D', 'Tensor6D'];
 
 export const COMPILER_OPTIONS = (ts: typeof TS, typeRoots: string[]): TS.CompilerOptions => ({
@@ -65,7 +66,7 @@ export class NotebookLanguageService {
   /** The cells as last given (update()). */
   private cells: readonly NotebookCellInput[] = [];
   /** What the kernel saw, by cell id: the tensors a run of the cell's `source` declared, and the casts they give (worked out once). */
-  private readonly kernelTensors = new Map<string, { source: string; tensors: readonly KernelTensor[]; casts?: Cast[] }>();
+  private readonly kernelTensors = new Map<string, { source: string; tensors: readonly KernelTensor[]; casts?: Cast[]; pending?: boolean }>();
   /** Changes whenever a cell file changes (TypeScript skips its checks of every file when it has not). */
   private projectVersion = 0;
 
@@ -130,15 +131,18 @@ export class NotebookLanguageService {
     this.cells = cells;
     this.apply();
     // A run the kernel answered, for the text the cell has now, whose casts are not worked out yet:
-    // the program as it stands (without them) says which bindings TypeScript types as any tensor.
-    let decided = false;
+    // the program as it stands says which bindings TypeScript types as any tensor (the types of the
+    // initializers as written: the casts of an earlier run, still in place, are looked through, so
+    // no program is built without them and a run that gives the same casts changes nothing).
+    let changed = false;
     for (const file of this.files) {
       const seen = this.kernelTensors.get(file.id);
-      if (!seen || seen.casts || seen.source !== cells[file.index]?.source) continue;
-      seen.casts = this.castsFor(file, seen.tensors);
-      decided ||= seen.casts.length > 0;
+      if (!seen?.pending || seen.source !== cells[file.index]?.source) continue;
+      const casts = this.castsFor(file, seen.tensors);
+      changed ||= JSON.stringify(casts) !== JSON.stringify(seen.casts ?? []);
+      this.kernelTensors.set(file.id, { source: seen.source, tensors: seen.tensors, casts });
     }
-    if (decided) this.apply();
+    if (changed) this.apply();
   }
 
   /**
@@ -149,7 +153,7 @@ export class NotebookLanguageService {
    * the text that ran, until the cell runs again or the kernel goes (kernelGone()).
    */
   setKernelTensors(cellId: string, source: string, tensors: readonly KernelTensor[]): void {
-    this.kernelTensors.set(cellId, { source, tensors });
+    this.kernelTensors.set(cellId, { source, tensors, casts: this.kernelTensors.get(cellId)?.casts, pending: true });
     this.update(this.cells);
   }
 
@@ -198,14 +202,30 @@ export class NotebookLanguageService {
     };
     const narrowable = (t: TS.Type): boolean =>
       anyRank(t) || (t.isUnion() && t.types.some(anyRank) && t.types.every((m) => m.getSymbol()?.getName() === 'Tensor' || checker.isArrayType(m)));
+    /** The initializer as the cell has it: inside the cast an earlier run's types put around it. */
+    const written = (e: TS.Expression): TS.Expression => {
+      if (ts.isAsExpression(e) && e.type.getText(source).startsWith(TFJS_TYPE) && ts.isAsExpression(e.expression) && e.expression.type.kind === ts.SyntaxKind.UnknownKeyword && ts.isParenthesizedExpression(e.expression.expression)) {
+        return e.expression.expression.expression;
+      }
+      if (
+        ts.isParenthesizedExpression(e) &&
+        ts.getJSDocTypeTag(e)?.typeExpression.type.getText(source).startsWith(TFJS_TYPE) &&
+        ts.isParenthesizedExpression(e.expression) &&
+        ts.getJSDocTypeTag(e.expression)?.typeExpression.type.kind === ts.SyntaxKind.UnknownKeyword
+      ) {
+        return e.expression.expression;
+      }
+      return e;
+    };
     const casts: Cast[] = [];
     for (const statement of source.statements) {
       if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
       for (const d of statement.declarationList.declarations) {
         const rank = ts.isIdentifier(d.name) ? rankOf.get(d.name.text) : undefined;
         if (rank === undefined || !RANK_TYPES[rank] || !d.initializer || d.type || !ts.isIdentifier(d.name)) continue;
-        if (!narrowable(checker.getTypeAtLocation(d.name))) continue;
-        casts.push({ name: d.name.text, type: `import('@tensorflow/tfjs').${RANK_TYPES[rank]}`, initializer: d.initializer.getText(source) });
+        const initializer = written(d.initializer);
+        if (!narrowable(checker.getTypeAtLocation(initializer))) continue;
+        casts.push({ name: d.name.text, type: `${TFJS_TYPE}.${RANK_TYPES[rank]}`, initializer: initializer.getText(source) });
       }
     }
     return casts;
