@@ -129,7 +129,7 @@ export class NotebookLanguageFeatures implements vscode.Disposable {
   /**
    * Types that know the tensors: after a cell runs, its bindings TypeScript types as a tensor of any
    * rank are read as the rank the kernel saw (`tf.Tensor2D`), in that cell and the cells after it,
-   * while the cell keeps the text that ran and the kernel that ran it lives.
+   * while each binding's initializer keeps the text that ran and the kernel that ran it lives.
    */
   followKernel(controller: BmnbController): vscode.Disposable {
     /** The kernel whose runs type each notebook's cells. */
