@@ -1,24 +1,27 @@
 /**
  * Finding and loading a TensorFlow.js backend. `auto` takes the first that loads of
- * tensorflow-gpu, tensorflow, wasm, cpu. The native ones (tfjs-node, tfjs-node-gpu) are never
+ * tensorflow-gpu, tensorflow, webgpu (on a hardware GPU only: see webgpu.ts), wasm, cpu. The native ones (tfjs-node, tfjs-node-gpu) are never
  * our dependencies: they are looked for where a user installed them.
  */
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { BackendName, BackendReport, BackendStatus } from '../protocol';
+import type { BackendName, BackendReport, BackendStatus, GpuAdapter } from '../protocol';
 import { AUTO_ORDER, BACKEND_PACKAGES, BACKENDS } from '../protocol';
 import { registerOps } from './ops/register';
 import { registerThreadedWasm, threadedWasmFailure, threadedWasmPerKernel, wantedThreadMinFlops, wantedWasmThreads, wasmThreadsInUse } from './wasmThreads';
 import type { Tfjs } from './tfjs';
 import { registerFileIO } from './fileIO';
 import { createTfNode } from './tfNode';
+import { adapterLine, findAdapter, formatBytes, registerWebgpu, WebgpuUnavailable } from './webgpu';
 
 export interface LoadedBackend {
   name: BackendName;
   tf: Tfjs;
   detail: string;
   skipped: BackendStatus[];
+  /** webgpu: the GPU it runs on. */
+  adapter?: GpuAdapter;
 }
 
 export interface BackendSearch {
@@ -37,7 +40,7 @@ const INSTALL: Record<BackendName, string> = {
   tensorflow:
     'run `npm install @tensorflow/tfjs-node` in the notebook\'s folder, or set BMNB_TFJS_NODE_PATH to where it is installed',
   webgpu:
-    'run `npm install @tensorflow/tfjs-backend-webgpu webgpu` in the notebook\'s folder (needs a Vulkan driver)',
+    'install your GPU\'s driver with Vulkan (Linux, Windows), Metal (macOS) or D3D12 (Windows); without a GPU, Mesa\'s lavapipe (mesa-vulkan-drivers 25 or newer) runs it in software, for checks only',
   wasm: 'reinstall bmnb: @tensorflow/tfjs-backend-wasm ships with it',
   cpu: 'reinstall bmnb: @tensorflow/tfjs ships with it',
 };
@@ -101,23 +104,34 @@ async function loadNative(name: BackendName, search: BackendSearch): Promise<{ t
   return { tf, detail: `${pkg} from ${path}` };
 }
 
-async function loadWebgpu(search: BackendSearch): Promise<{ tf: Tfjs; detail: string }> {
-  const backendPath = findPackage(BACKEND_PACKAGES.webgpu, search);
-  const dawnPath = findPackage('webgpu', search);
-  if (!backendPath || !dawnPath) {
-    throw new BackendUnavailable('@tensorflow/tfjs-backend-webgpu and webgpu are not installed');
-  }
+async function loadWebgpu(auto: boolean): Promise<{ tf: Tfjs; detail: string; adapter: GpuAdapter }> {
   const tf = ownRequire('@tensorflow/tfjs') as Tfjs;
+  let found: Awaited<ReturnType<typeof findAdapter>>;
   try {
-    const dawn = ownRequire(dawnPath) as { create(flags: string[]): unknown; globals: object };
-    Object.assign(globalThis, dawn.globals);
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawn.create([]) }, configurable: true });
-    ownRequire(backendPath);
+    found = await findAdapter();
   } catch (err) {
-    throw new BackendUnavailable(`webgpu failed to load: ${firstLine(err)}`);
+    if (err instanceof WebgpuUnavailable) throw new BackendUnavailable(err.message);
+    throw err;
   }
-  if (!(await tf.setBackend('webgpu'))) throw new BackendUnavailable('no WebGPU adapter (is a Vulkan driver installed?)');
-  return { tf, detail: 'WebGPU through Dawn' };
+  const { adapter, info } = found;
+  if (auto && info.software) {
+    throw new BackendUnavailable(
+      `the only GPU adapter is ${info.name} (${info.vendor}), a software renderer slower than wasm; name --backend webgpu to use it anyway`,
+    );
+  }
+  try {
+    registerWebgpu(tf, adapter);
+  } catch (err) {
+    throw new BackendUnavailable(`@tensorflow/tfjs-backend-webgpu failed to load: ${firstLine(err)}`);
+  }
+  let started: boolean;
+  try {
+    started = await tf.setBackend('webgpu');
+  } catch (err) {
+    throw new BackendUnavailable(`the ${info.name} device did not start: ${firstLine(err)}`);
+  }
+  if (!started) throw new BackendUnavailable(`the ${info.name} device did not start (see the kernel log)`);
+  return { tf, detail: adapterLine(info), adapter: info };
 }
 
 async function loadWasm(): Promise<{ tf: Tfjs; detail: string }> {
@@ -163,13 +177,13 @@ async function loadCpu(): Promise<{ tf: Tfjs; detail: string }> {
   return { tf, detail: 'plain JavaScript (slow: for checks, not training)' };
 }
 
-async function loadOne(name: BackendName, search: BackendSearch): Promise<{ tf: Tfjs; detail: string }> {
+async function loadOne(name: BackendName, search: BackendSearch, auto: boolean): Promise<{ tf: Tfjs; detail: string; adapter?: GpuAdapter }> {
   switch (name) {
     case 'tensorflow-gpu':
     case 'tensorflow':
       return loadNative(name, search);
     case 'webgpu':
-      return loadWebgpu(search);
+      return loadWebgpu(auto);
     case 'wasm':
       return loadWasm();
     case 'cpu':
@@ -201,12 +215,7 @@ export function probeBackends(search: BackendSearch): BackendStatus[] {
         ? { name, available: true, detail: `${pkg} found at ${path}` }
         : { name, available: false, detail: `${pkg} is not installed`, install: INSTALL[name] };
     }
-    if (name === 'webgpu') {
-      const ok = findPackage(BACKEND_PACKAGES.webgpu, search) && findPackage('webgpu', search);
-      return ok
-        ? { name, available: true, detail: 'tfjs-backend-webgpu and webgpu found' }
-        : { name, available: false, detail: '@tensorflow/tfjs-backend-webgpu and webgpu are not installed', install: INSTALL.webgpu };
-    }
+    if (name === 'webgpu') return { name, available: true, detail: 'WebGPU through Dawn (listBackends looks for the adapter)' };
     try {
       ownRequire.resolve(name === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '@tensorflow/tfjs');
       return { name, available: true, detail: name === 'wasm' ? 'WebAssembly (SIMD)' : 'plain JavaScript' };
@@ -216,21 +225,33 @@ export function probeBackends(search: BackendSearch): BackendStatus[] {
   });
 }
 
+/** {@link probeBackends}, with the GPU adapter webgpu would run on (Dawn is loaded to ask for it). */
+export async function listBackends(search: BackendSearch): Promise<BackendStatus[]> {
+  let webgpu: BackendStatus;
+  try {
+    const { info } = await findAdapter();
+    webgpu = { name: 'webgpu', available: true, detail: `${adapterLine(info)}${info.software ? ' — software: auto skips it' : ''}` };
+  } catch (err) {
+    webgpu = { name: 'webgpu', available: false, detail: firstLine(err), install: INSTALL.webgpu };
+  }
+  return probeBackends(search).map((s) => (s.name === 'webgpu' ? webgpu : s));
+}
+
 /**
- * Loads `requested` (or, for `auto`, the first of tensorflow-gpu, tensorflow, wasm, cpu that
- * loads) and returns its tfjs instance, with one line per skipped backend on why.
+ * Loads `requested` (or, for `auto`, the first of tensorflow-gpu, tensorflow, webgpu on a
+ * hardware adapter, wasm, cpu that loads) and returns its tfjs instance, with one line per skipped backend on why.
  */
 export async function loadBackend(requested: BackendName | 'auto', search: BackendSearch): Promise<LoadedBackend> {
   const order = requested === 'auto' ? AUTO_ORDER : [requested];
   const skipped: BackendStatus[] = [];
   for (const name of order) {
     try {
-      const { tf, detail } = await loadOne(name, search);
+      const { tf, detail, adapter } = await loadOne(name, search, requested === 'auto');
       // Code written for tfjs-node runs: file:// models, and tf.node (tfjs-node's own when it is the backend).
       registerFileIO(tf, search.notebookDir);
       const withNode = tf as Tfjs & { node?: unknown };
       if (withNode.node === undefined) withNode.node = createTfNode(tf, { notebookDir: search.notebookDir });
-      return { name, tf, detail, skipped };
+      return { name, tf, detail, skipped, ...(adapter ? { adapter } : {}) };
     } catch (err) {
       if (!(err instanceof BackendUnavailable)) throw err;
       skipped.push({ name, available: false, detail: err.message, install: INSTALL[name] });
@@ -279,7 +300,7 @@ export async function probeBackend(name: BackendName, search: BackendSearch): Pr
   const pkg = BACKEND_PACKAGES[name];
   const report: BackendReport = { name, loads: false, package: pkg, facts: {} };
   let resolved: string | undefined;
-  if (NATIVE.has(name) || name === 'webgpu') resolved = findPackage(pkg, search);
+  if (NATIVE.has(name)) resolved = findPackage(pkg, search);
   else {
     try {
       resolved = ownRequire.resolve(pkg);
@@ -305,6 +326,18 @@ export async function probeBackend(name: BackendName, search: BackendSearch): Pr
     if (name === 'wasm') {
       report.facts.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
       report.facts.threads = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
+    }
+    if (loaded.adapter) {
+      const a = loaded.adapter;
+      Object.assign(report.facts, {
+        adapter: a.name,
+        vendor: a.vendor,
+        kind: a.software ? 'software' : 'hardware',
+        ...(a.driver ? { driver: a.driver } : {}),
+        'largest buffer': formatBytes(a.limits.maxBufferSize),
+        'largest tensor (storage binding)': formatBytes(a.limits.maxStorageBufferBindingSize),
+        ...(a.software ? { auto: 'skips it (software)' } : {}),
+      });
     }
     if (NATIVE.has(name)) {
       const using = tf.node?.isUsingGpuDevice?.();

@@ -153,7 +153,7 @@ describe('bmnb run', () => {
     const r = bmnb(['run', 'nb.bmnb', '--backend', 'tensorflow-gpu'], { cwd: dir });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /Backend 'tensorflow-gpu' cannot load here/);
-    assert.match(r.stderr, /Available: wasm, cpu\./);
+    assert.match(r.stderr, /Available: webgpu, wasm, cpu\./);
     assert.match(r.stderr, /tensorflow-gpu: run `npm install @tensorflow\/tfjs-node-gpu` in the notebook's folder/);
   });
 

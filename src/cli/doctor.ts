@@ -134,7 +134,11 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     dir: options.dir,
     tfjsNodePath: env.BMNB_TFJS_NODE_PATH || undefined,
     backends,
-    auto: AUTO_ORDER.find((n) => backends.find((b) => b.name === n)?.loads),
+    // auto takes webgpu only on a hardware GPU (src/backends/load.ts).
+    auto: AUTO_ORDER.find((n) => {
+      const b = backends.find((x) => x.name === n);
+      return b?.loads && !(n === 'webgpu' && b.facts.kind === 'software');
+    }),
     cuda: checkCuda(env),
   };
 }

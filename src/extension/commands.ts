@@ -64,7 +64,7 @@ async function selectBackend(controller: BmnbController): Promise<void> {
   );
   type Item = vscode.QuickPickItem & { backend: BackendName | 'auto'; available: boolean; install?: string };
   const items: Item[] = [
-    { label: `${current === 'auto' ? '$(check) ' : ''}auto`, description: 'the first that loads of tensorflow-gpu, tensorflow, wasm, cpu', backend: 'auto', available: true },
+    { label: `${current === 'auto' ? '$(check) ' : ''}auto`, description: 'the first that loads of tensorflow-gpu, tensorflow, webgpu (on a hardware GPU), wasm, cpu', backend: 'auto', available: true },
     ...BACKENDS.map((name): Item => {
       const s = statuses.find((x) => x.name === name);
       return {

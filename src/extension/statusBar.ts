@@ -35,7 +35,9 @@ export class KernelStatusBar implements vscode.Disposable {
       return;
     }
     const memory = await Promise.race([kernel.memory(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]).catch(() => undefined);
-    const backend = kernel.info.backend;
+    // webgpu names its GPU (the adapter), hardware or software.
+    const adapter = kernel.info.adapter;
+    const backend = adapter ? `${kernel.info.backend} · ${adapter.name}${adapter.software ? ' (software)' : ''}` : kernel.info.backend;
     this.item.text = memory ? `$(circuit-board) ${backend} · ${memory.numTensors} tensors · ${formatBytes(memory.numBytes)}` : `$(circuit-board) ${backend}`;
     this.item.tooltip = `Backend ${backend} (${kernel.info.detail}), tfjs ${kernel.info.tfjsVersion}, Node ${kernel.info.nodeVersion}, pid ${kernel.pid}. Click to choose another backend.`;
     this.item.show();

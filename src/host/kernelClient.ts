@@ -91,9 +91,10 @@ function limitRate(pipe: Readable, bytesPerSecond: number): void {
  * - `out-of-memory`: V8 ran out of heap;
  * - `process-exit`: code in the kernel (a cell, or a package it loaded) called `process.exit`;
  * - `exit`: it exited with a code by itself (a crash);
- * - `signal`: a signal from outside ended it (SIGKILL from the system's out-of-memory killer, …).
+ * - `signal`: a signal from outside ended it (SIGKILL from the system's out-of-memory killer, …);
+ * - `gpu-lost`: its webgpu device was lost (a driver reset, the GPU removed), and it ended itself.
  */
-export type KernelDeathReason = 'stopped' | 'out-of-memory' | 'process-exit' | 'exit' | 'signal';
+export type KernelDeathReason = 'stopped' | 'out-of-memory' | 'process-exit' | 'exit' | 'signal' | 'gpu-lost';
 
 /** The kernel process ended while it was running or about to run something. */
 export class KernelDiedError extends Error {
@@ -151,6 +152,14 @@ export function explainExit(
     return {
       reason: 'out-of-memory',
       why: `it ran out of memory${limit}. Dispose tensors you no longer need (tf.dispose, tf.tidy), use smaller batches, or raise the limit (bmnb.kernel.maxMemoryMB).`,
+    };
+  }
+  // The line the kernel writes when its GPU device is lost (src/session/main.ts).
+  const lost = /the GPU device was lost \((.*)\)$/m.exec(log);
+  if (lost) {
+    return {
+      reason: 'gpu-lost',
+      why: `its GPU device was lost (${lost[1]}): the driver reset, the GPU went away or a cell destroyed the device. Its tensors are gone.`,
     };
   }
   // The line the kernel writes when process.exit is called (src/session/main.ts).

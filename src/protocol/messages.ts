@@ -4,7 +4,7 @@
  * One namespace per message, as vscode-languageserver-node declares its protocol.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { BackendName, OutputItemPayload } from './payloads';
+import type { BackendName, GpuAdapter, OutputItemPayload } from './payloads';
 
 /** Why a backend could not be used, or that it can. */
 export interface BackendStatus {
@@ -30,6 +30,8 @@ export interface InitializeResult {
   /** The backends tried before the chosen one, with why each was skipped. */
   skipped: BackendStatus[];
   detail: string;
+  /** webgpu: the GPU it runs on. */
+  adapter?: GpuAdapter;
   tfjsVersion: string;
   nodeVersion: string;
   pid: number;

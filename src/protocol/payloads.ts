@@ -2,9 +2,28 @@
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
-/** Every backend, in the order `auto` tries them (webgpu is only used when named). */
+/** Every backend, in the order `auto` tries them. */
 export const BACKENDS: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
-export const AUTO_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+/** webgpu is tried only on a hardware adapter (a software one is slower than wasm). */
+export const AUTO_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+/** The GPU a webgpu session runs on, as Dawn describes its adapter. */
+export interface GpuAdapter {
+  /** e.g. "NVIDIA H100 80GB HBM3", "llvmpipe". */
+  name: string;
+  vendor: string;
+  architecture?: string;
+  /** A software rasterizer (lavapipe, SwiftShader): correct, but slower than wasm. */
+  software: boolean;
+  /** The driver, as Dawn reports it (e.g. "Mesa 25.0.7 (LLVM 15.0.6)"). */
+  driver?: string;
+  limits: {
+    maxBufferSize: number;
+    maxStorageBufferBindingSize: number;
+    maxComputeWorkgroupStorageSize: number;
+    maxComputeInvocationsPerWorkgroup: number;
+  };
+}
 
 /** The npm package that provides each backend (the native ones are never bmnb's own dependencies). */
 /**

@@ -27,7 +27,8 @@ import {
   type ProbeBackendParams,
   type VariablesParams,
 } from '../protocol';
-import { BackendError, loadBackend, probeBackend, probeBackends, type BackendSearch } from '../backends/load';
+import { BackendError, listBackends, loadBackend, probeBackend, type BackendSearch } from '../backends/load';
+import { onDeviceLost } from '../backends/webgpu';
 import { Session } from './session';
 import { InterruptWatcher } from './interrupt';
 import { AnswerOnReadReader } from './answerOnRead';
@@ -169,6 +170,7 @@ connection.onRequest(InitializeRequest.type, async (params: InitializeParams) =>
       backend: loaded.name,
       skipped: loaded.skipped,
       detail: loaded.detail,
+      ...(loaded.adapter ? { adapter: loaded.adapter } : {}),
       tfjsVersion: loaded.tf.version.tfjs ?? loaded.tf.version['tfjs-core'],
       nodeVersion: process.version,
       pid: process.pid,
@@ -187,9 +189,7 @@ connection.onRequest(ProbeBackendRequest.type, (params: ProbeBackendParams) => {
   return probeBackend(params.backend, searchFrom(params));
 });
 
-connection.onRequest(BackendsRequest.type, (params: InitializeParams) =>
-  probeBackends(searchFrom(params)),
-);
+connection.onRequest(BackendsRequest.type, (params: InitializeParams) => listBackends(searchFrom(params)));
 
 connection.onRequest(ExecuteRequest.type, async (params: ExecuteParams): Promise<ExecuteResult> => {
   if (!session) throw new ResponseError(KernelErrorCodes.NotInitialized, 'the kernel is not initialized: send kernel/initialize first');
@@ -217,6 +217,15 @@ reader.handle(VariablesRequest.method, (params: VariablesParams | null) => initi
 
 connection.onRequest(ShutdownRequest.type, () => {
   setImmediate(() => exitProcess(0));
+});
+
+// A lost GPU device (driver reset, GPU removed, a cell destroying it) takes every tensor on it: the
+// kernel says so and ends; the host reports it and the next run starts a fresh kernel.
+onDeviceLost((reason, message) => {
+  const line = `the GPU device was lost (${reason}: ${message.trim()})`;
+  log(line);
+  if (session?.currentExecutionId) emit('stderr', `The kernel's ${line}. Its tensors are gone; the next run starts a fresh kernel.\n`);
+  setImmediate(() => exitProcess(75));
 });
 
 // The host went away: so do we (no kernel outlives its editor or CLI).
