@@ -186,6 +186,7 @@ export function onDeviceLost(handler: (reason: string, message: string) => void)
 /** The parts of tfjs-backend-webgpu's WebGPUBackend used here. */
 interface WebGPUBackendLike {
   device: GPUDevice;
+  runWebGPUProgram(program: object, ...rest: unknown[]): unknown;
   tensorMap: { get(dataId: object): { values?: unknown; dtype: string; resource: GPUBuffer; complexTensorInfos?: { real: { dataId: object }; imag: { dataId: object } } } };
   bufferManager: {
     acquireBuffer(size: number, usage: number, mappedAtCreation?: boolean, reuse?: boolean): GPUBuffer;
@@ -239,7 +240,59 @@ interface GpuErrors {
   lost?: string;
 }
 
+/**
+ * tfjs-backend-webgpu 4.22's transpose shaders are written for float32: the general one hands the
+ * input element to `setOutputAtIndex`, whose value is f32, so for an int32 or bool input (a Keras
+ * mask through an LSTM, any reduction over a non-last axis of an int32 tensor) it does not compile;
+ * the 2-D one goes through a tile of f32, so int32 values above 2^24 come out changed. For an
+ * integer input both are rewritten to carry i32 (`setOutputAtIndexI32`, an i32 tile): exact.
+ * Applied where programs run, since kernels call transpose() directly, not through the registry.
+ * The shader cache key holds the dtypes, so each dtype gets its own shader. The fix belongs in tfjs.
+ */
+const INT_INPUT = Symbol('bmnb.webgpu.intInput');
+const INT_TRANSPOSE: Record<string, [RegExp | string, string][]> = {
+  TransposeProgram: [['setOutputAtIndex(flatIndex, A[', 'setOutputAtIndexI32(flatIndex, A[']],
+  TransposeSharedProgram: [
+    [/array<array<f32, /, 'array<array<i32, '],
+    ['f32(A[y * width + x])', 'A[y * width + x]'],
+    ['setOutputAtIndex((y * height + x)', 'setOutputAtIndexI32((y * height + x)'],
+  ],
+};
+const FIXED = Symbol('bmnb.webgpu.transposeFixed');
+
+type Program = { getUserCode(): string; [INT_INPUT]?: boolean };
+
+function fixTransposeShaders(backend: WebGPUBackendLike): void {
+  const run = backend.runWebGPUProgram.bind(backend);
+  backend.runWebGPUProgram = (program, ...rest) => {
+    const proto = Object.getPrototypeOf(program) as Program & { constructor: { name: string }; [FIXED]?: boolean };
+    const edits = INT_TRANSPOSE[proto.constructor.name];
+    if (edits) {
+      // The dtype of the buffer (tfjs's own shader keys read it there), not the tensor's.
+      const input = (rest[0] as { dataId: object }[])[0];
+      const dtype = input ? backend.tensorMap.get(input.dataId).dtype : undefined;
+      (program as Program)[INT_INPUT] = dtype === 'int32' || dtype === 'bool';
+      if (!proto[FIXED]) {
+        const original = proto.getUserCode;
+        proto.getUserCode = function (this: Program) {
+          let code = original.call(this);
+          if (!this[INT_INPUT]) return code;
+          for (const [from, to] of edits) {
+            const next = code.replace(from, to);
+            if (next === code) throw new Error(`bmnb: tfjs-backend-webgpu's ${proto.constructor.name} shader changed; its int32 fix no longer applies`);
+            code = next;
+          }
+          return code;
+        };
+        proto[FIXED] = true;
+      }
+    }
+    return run(program, ...rest);
+  };
+}
+
 function instrument(tf: Tfjs, backend: WebGPUBackendLike, device: GPUDevice): void {
+  fixTransposeShaders(backend);
   const errors: GpuErrors = {};
   device.addEventListener('uncapturederror', (event) => {
     const error = (event as GPUUncapturedErrorEvent).error;
@@ -279,35 +332,32 @@ function instrument(tf: Tfjs, backend: WebGPUBackendLike, device: GPUDevice): vo
     return acquire(size, usage, mappedAtCreation, reuse);
   };
 
+  // A read submits the commands still queued, so the errors of everything before it are in by
+  // the time it completes: check then (checking first would blame the error of queued commands
+  // on the next read).
   const read = backend.read.bind(backend);
   backend.read = async (dataId) => {
-    throwPending();
     const values = await read(dataId);
-    throwPending();
+    if (errors.pending !== undefined) {
+      settle();
+      throwPending();
+    }
     return values;
   };
 
-  backend.readSync = function readSync(this: WebGPUBackendLike, dataId: object): unknown {
-    throwPending();
-    const data = this.tensorMap.get(dataId);
-    if (data.values != null || data.dtype === 'string') return data.values;
-    if (data.dtype === 'complex64' && data.complexTensorInfos) {
-      const real = this.readSync(data.complexTensorInfos.real.dataId) as Float32Array;
-      const imag = this.readSync(data.complexTensorInfos.imag.dataId) as Float32Array;
-      return this.convertAndCacheOnCPU(dataId, tf.backend_util.mergeRealAndImagArrays(real, imag));
-    }
-    const buffer = data.resource;
-    const staging = this.bufferManager.acquireBuffer(buffer.size, GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ);
-    this.ensureCommandEncoderReady();
-    this.endComputePassEncoder();
-    this.commandEncoder.copyBufferToBuffer(buffer, 0, staging, 0, buffer.size);
-    this.submitQueue();
+  /** Copies `size` bytes of `buffer` to the CPU after every queued command, without turning the event loop. */
+  const copyToCpuSync = (buffer: GPUBuffer, size: number): ArrayBuffer => {
+    const staging = backend.bufferManager.acquireBuffer(size, GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ);
+    backend.ensureCommandEncoderReady();
+    backend.endComputePassEncoder();
+    backend.commandEncoder.copyBufferToBuffer(buffer, 0, staging, 0, size);
+    backend.submitQueue();
     staging.mapAsync(GPUMapMode.READ).catch(() => {
       // seen below as a map that went back to 'unmapped'
     });
     while (staging.mapState !== 'mapped') {
       if (staging.mapState === 'unmapped') {
-        this.bufferManager.releaseBuffer(staging);
+        backend.bufferManager.releaseBuffer(staging);
         throwPending();
         throw new Error(
           errors.lost
@@ -316,11 +366,39 @@ function instrument(tf: Tfjs, backend: WebGPUBackendLike, device: GPUDevice): vo
         );
       }
       // Dawn's own event processing completes the map; between its turns the GPU works.
-      nap(runDawnTick() ? 0.2 : 0.05);
+      nap(runDawnTick() ? 0.05 : 0.02);
     }
     const values = staging.getMappedRange().slice(0);
     staging.unmap();
-    this.bufferManager.releaseBuffer(staging);
+    backend.bufferManager.releaseBuffer(staging);
+    return values;
+  };
+
+  // A tiny buffer copied after the queued commands: when its copy is mapped, they have all run
+  // and reported their errors.
+  let fenceBuffer: GPUBuffer | undefined;
+  const settle = () => {
+    fenceBuffer ??= device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    copyToCpuSync(fenceBuffer, 16);
+  };
+
+  backend.readSync = function readSync(this: WebGPUBackendLike, dataId: object): unknown {
+    const data = this.tensorMap.get(dataId);
+    if (data.values != null || data.dtype === 'string') {
+      // Values kept on the CPU: an error Dawn reported meanwhile is still this read's to throw,
+      // once the commands it came from have all run.
+      if (errors.pending !== undefined) {
+        settle();
+        throwPending();
+      }
+      return data.values;
+    }
+    if (data.dtype === 'complex64' && data.complexTensorInfos) {
+      const real = this.readSync(data.complexTensorInfos.real.dataId) as Float32Array;
+      const imag = this.readSync(data.complexTensorInfos.imag.dataId) as Float32Array;
+      return this.convertAndCacheOnCPU(dataId, tf.backend_util.mergeRealAndImagArrays(real, imag));
+    }
+    const values = copyToCpuSync(data.resource, data.resource.size);
     throwPending();
     return this.convertAndCacheOnCPU(dataId, tf.util.convertBackendValuesAndArrayBuffer(values, data.dtype as 'float32'));
   };
