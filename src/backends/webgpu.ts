@@ -187,6 +187,7 @@ export function onDeviceLost(handler: (reason: string, message: string) => void)
 interface WebGPUBackendLike {
   device: GPUDevice;
   runWebGPUProgram(program: object, ...rest: unknown[]): unknown;
+  uploadToGPU(dataId: object): void;
   tensorMap: { get(dataId: object): { values?: unknown; dtype: string; resource: GPUBuffer; complexTensorInfos?: { real: { dataId: object }; imag: { dataId: object } } } };
   bufferManager: {
     acquireBuffer(size: number, usage: number, mappedAtCreation?: boolean, reuse?: boolean): GPUBuffer;
@@ -291,8 +292,42 @@ function fixTransposeShaders(backend: WebGPUBackendLike): void {
   };
 }
 
+/** The largest integer every float32 holds exactly. */
+const F32_EXACT = 2 ** 24;
+
+/**
+ * tfjs-backend-webgpu computes int32 through float32 (its shaders' values are f32): integers beyond
+ * ±2^24 come out rounded, in arithmetic and even in slices and copies. Rare in models (labels and
+ * indices are small), but never silent: the first int32 tensor sent to the GPU with such values
+ * gets a warning on the cell's stderr.
+ */
+function warnOnLargeIntegers(backend: WebGPUBackendLike): void {
+  const upload = backend.uploadToGPU.bind(backend);
+  let warned = false;
+  backend.uploadToGPU = (dataId) => {
+    if (!warned) {
+      const data = backend.tensorMap.get(dataId) as { dtype: string; resource?: unknown; values?: ArrayLike<number> };
+      if (data.dtype === 'int32' && data.resource == null && data.values) {
+        const values = data.values;
+        for (let i = 0; i < values.length; i++) {
+          if (values[i]! > F32_EXACT || values[i]! < -F32_EXACT) {
+            warned = true;
+            console.warn(
+              `bmnb webgpu: an int32 tensor holds ${values[i]}, beyond ±16,777,216 (2^24). tfjs-backend-webgpu computes int32 ` +
+                'through float32, so such integers come out rounded on the GPU. Use the wasm or cpu backend for them.',
+            );
+            break;
+          }
+        }
+      }
+    }
+    upload(dataId);
+  };
+}
+
 function instrument(tf: Tfjs, backend: WebGPUBackendLike, device: GPUDevice): void {
   fixTransposeShaders(backend);
+  warnOnLargeIntegers(backend);
   const errors: GpuErrors = {};
   device.addEventListener('uncapturederror', (event) => {
     const error = (event as GPUUncapturedErrorEvent).error;
