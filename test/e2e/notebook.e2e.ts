@@ -204,7 +204,7 @@ describe('bmnb in code-server', () => {
     await vscode.waitFor('the kernel to end when its notebook closed', async () => kernelPids().length === 0, { timeoutMs: 15_000 });
   });
 
-  test('Select Backend lists every backend with why it is (not) available; choosing one restarts the kernel on it', async () => {
+  test('Select Backend lists every backend with why it is (not) available (webgpu with its GPU); choosing one restarts the kernel on it', async () => {
     await closeAll(vscode);
     await vscode.openFile(LIFECYCLE_NOTEBOOK);
     await vscode.waitForKernel(KERNEL_LABEL, { select: true });
@@ -226,6 +226,21 @@ describe('bmnb in code-server', () => {
     }, { timeoutMs: 15_000 });
     assert.match(status, /cpu · \d+ tensors/);
     await vscode.screenshot('backend-cpu');
+
+    // webgpu is listed with its GPU (hardware or software, driver, limits), and the status bar names it.
+    assert.match(text, /webgpu.*available — .+ \(.+, (hardware|software).*\), buffers ≤ [\d.]+ [KMG]B/);
+    await vscode.runCommand('Big Model Notebooks: Select Backend');
+    await vscode.waitFor('the backend list', async () => ((await vscode.quickInputRows()).length >= 6 ? true : undefined));
+    await vscode.selectQuickPickItem(/^webgpu/);
+    await vscode.setCellSource(2, '"a webgpu kernel answers"');
+    await vscode.runCommand('Notebook: Execute Cell');
+    await vscode.waitForOutputText('a webgpu kernel answers');
+    const gpuStatus = await vscode.waitFor('the status bar to show the webgpu backend and its GPU', async () => {
+      const t = await vscode.page.evaluate<string>(`document.querySelector('.statusbar')?.innerText ?? ''`);
+      return /webgpu · .+ · \d+ tensors/.test(t) ? t : undefined;
+    }, { timeoutMs: 20_000 });
+    assert.match(gpuStatus, /webgpu · [^·]+ · \d+ tensors/);
+    await vscode.screenshot('backend-webgpu');
   });
 
   test('a malformed notebook opens with an error naming the problem and is not written over', async () => {

@@ -19,8 +19,13 @@ export function tempDir(files: Record<string, string> = {}): string {
   return dir;
 }
 
+/**
+ * A kernel on `auto`, or on BMNB_TEST_BACKEND when set (to run the kernel tests on another
+ * backend, e.g. webgpu on a machine with a GPU; tests that expect wasm then say so).
+ */
 export async function startKernel(options: Partial<KernelOptions> = {}): Promise<KernelClient> {
-  return KernelClient.start({ kernelPath: KERNEL_PATH, notebookDir: options.notebookDir ?? tempDir(), backend: 'auto', ...options });
+  const backend = (process.env.BMNB_TEST_BACKEND || 'auto') as KernelOptions['backend'];
+  return KernelClient.start({ kernelPath: KERNEL_PATH, notebookDir: options.notebookDir ?? tempDir(), backend, ...options });
 }
 
 export interface CellRun extends ExecuteResult {
