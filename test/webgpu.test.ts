@@ -172,16 +172,6 @@ console.log(JSON.stringify(cases.map((c, k) => [c[0], c[1].length, JSON.stringif
     assert.deepEqual(lastJson(r.stdout), [['int32', 3, true], ['bool', 3, true], ['int32', 4, true], ['int32', 2, true], ['float32', 3, true]]);
   });
 
-  test('integers beyond 2^24, which tfjs-backend-webgpu rounds through float32, get one warning', async () => {
-    const small = await run(kernel, "tf.tensor1d(Array.from({ length: 2000 }, (_, i) => i * 8000), 'int32').add(tf.scalar(1, 'int32')).max().arraySync()");
-    assert.equal(small.text, String(1999 * 8000 + 1));
-    assert.equal(small.stderr, '');
-    const big = await run(kernel, "const ids = tf.tensor1d(Array.from({ length: 2000 }, (_, i) => 16_777_217 + i), 'int32'); ids.add(tf.scalar(1, 'int32')).dataSync()[0]");
-    assert.match(big.stderr, /bmnb webgpu: an int32 tensor holds 16777217, beyond ±16,777,216 \(2\^24\)\. tfjs-backend-webgpu computes int32 through float32, so such integers come out rounded on the GPU\. Use the wasm or cpu backend for them\./);
-    const again = await run(kernel, 'ids.mul(tf.scalar(2, \'int32\')).dataSync()[0]');
-    assert.equal(again.stderr, '', 'the warning comes once');
-  });
-
   test('a Keras LSTM over a masked embedding (which transposes a bool mask) trains', async () => {
     const r = await run(
       kernel,
@@ -306,7 +296,20 @@ console.log(JSON.stringify({ steps: gpu.losses.length, lossDiff, weightDiff, bac
   }
 });
 
-describe('webgpu: a lost device', () => {
+describe('webgpu: sessions of their own', () => {
+  test('integers beyond 2^24, which tfjs-backend-webgpu rounds through float32, get one warning in a session', async () => {
+    const kernel = await webgpuKernel();
+    await run(kernel, "import * as tf from '@tensorflow/tfjs';");
+    const small = await run(kernel, "tf.tensor1d(Array.from({ length: 2000 }, (_, i) => i * 8000), 'int32').add(tf.scalar(1, 'int32')).max().arraySync()");
+    assert.equal(small.text, String(1999 * 8000 + 1));
+    assert.equal(small.stderr, '');
+    const big = await run(kernel, "const ids = tf.tensor1d(Array.from({ length: 2000 }, (_, i) => 16_777_217 + i), 'int32'); ids.add(tf.scalar(1, 'int32')).dataSync()[0]");
+    assert.match(big.stderr, /bmnb webgpu: an int32 tensor holds 16777217, beyond ±16,777,216 \(2\^24\)\. tfjs-backend-webgpu computes int32 through float32, so such integers come out rounded on the GPU\. Use the wasm or cpu backend for them\./);
+    const again = await run(kernel, 'ids.mul(tf.scalar(2, \'int32\')).dataSync()[0]');
+    assert.equal(again.stderr, '', 'the warning comes once');
+    await kernel.shutdown();
+  });
+
   test('ends the cell with an error that says so, and a fresh kernel starts', async () => {
     const kernel = await webgpuKernel();
     await run(kernel, "import * as tf from '@tensorflow/tfjs';");
