@@ -50,6 +50,20 @@ describe('webgpu: choosing it', () => {
     }
   });
 
+  test('with no adapter (here Dawn told to use an API this system lacks), auto says so and a named webgpu is a clear error', async () => {
+    const missingApi = process.platform === 'win32' ? 'backend=metal' : 'backend=d3d12';
+    const env = { ...process.env, BMNB_WEBGPU_FLAGS: missingApi };
+    const auto = await startKernel({ backend: 'auto', env });
+    await auto.shutdown();
+    const skip = auto.info.skipped.find((s) => s.name === 'webgpu');
+    assert.match(skip?.detail ?? '', new RegExp(`^no WebGPU adapter: Dawn found no GPU driver it can use .* with BMNB_WEBGPU_FLAGS=${missingApi}$`));
+    assert.match(skip?.install ?? '', /install your GPU's driver with Vulkan/);
+    await assert.rejects(startKernel({ backend: 'webgpu', env }), (err: Error) => {
+      assert.match(err.message, /Backend 'webgpu' cannot load here \(webgpu: no WebGPU adapter: .*\)\.\nAvailable: /);
+      return true;
+    });
+  });
+
   test('bmnb doctor names the adapter, its driver and limits, and what auto would pick', () => {
     const r = spawnSync(process.execPath, [CLI_PATH, 'doctor'], { cwd: tempDir(), env: { ...process.env, BMNB_TFJS_NODE_PATH: '' }, encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 0, r.stderr);

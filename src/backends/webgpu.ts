@@ -89,6 +89,15 @@ interface Dawn {
 
 let dawn: Promise<GPU> | undefined;
 
+/**
+ * Dawn's own options, for a machine with several GPUs or drivers: `backend=vulkan|metal|d3d12|
+ * opengles` picks the API, `adapter=<part of its name>` the GPU (e.g. `adapter=NVIDIA`).
+ */
+export const FLAGS_ENV = 'BMNB_WEBGPU_FLAGS';
+function dawnFlags(): string[] {
+  return (process.env[FLAGS_ENV] ?? '').split(/[\s,]+/).filter(Boolean);
+}
+
 /** Loads Dawn once per process and makes `navigator.gpu` and the WebGPU globals tfjs expects. */
 export function loadDawn(): Promise<GPU> {
   dawn ??= (async () => {
@@ -100,7 +109,13 @@ export function loadDawn(): Promise<GPU> {
       throw new WebgpuUnavailable(`Dawn (the webgpu package) did not load: ${firstLine(err)}`);
     }
     for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) Object.defineProperty(globalThis, k, { value: v, configurable: true, writable: true });
-    const gpu = mod.create([]);
+    const flags = dawnFlags();
+    let gpu: GPU;
+    try {
+      gpu = mod.create(flags);
+    } catch (err) {
+      throw new WebgpuUnavailable(`Dawn did not start${flags.length ? ` with ${FLAGS_ENV}=${flags.join(',')}` : ''}: ${String((err as Error).message ?? err).replace(/\s+/g, ' ').trim()}`);
+    }
     const nav = (globalThis as { navigator?: object }).navigator;
     if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
     else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
@@ -168,8 +183,10 @@ export async function findAdapter(): Promise<{ adapter: GPUAdapter; info: GpuAda
     throw new WebgpuUnavailable(`the GPU driver failed: ${firstLine(err)}`);
   }
   if (!adapter) {
+    const flags = dawnFlags();
     throw new WebgpuUnavailable(
-      'no WebGPU adapter: Dawn found no GPU driver it can use (Vulkan on Linux and Windows, Metal on macOS, D3D12 on Windows)',
+      'no WebGPU adapter: Dawn found no GPU driver it can use (Vulkan on Linux and Windows, Metal on macOS, D3D12 on Windows)' +
+        (flags.length ? ` with ${FLAGS_ENV}=${flags.join(',')}` : ''),
     );
   }
   return { adapter, info: describeAdapter(adapter) };
