@@ -451,8 +451,8 @@ export class KernelClient {
    * const r = await client.inspect('xTrain');
    * r?.info?.preview // 'Tensor float32 [60000, 28, 28, 1] · 179.44 MB · wasm'
    */
-  inspect(path: string, timeoutMs = 300): Promise<InspectResult | undefined> {
-    return this.request((c) => c.sendRequest(InspectRequest.type, { path }), timeoutMs);
+  inspect(path: string, timeoutMs = 300, options: { globals?: boolean } = {}): Promise<InspectResult | undefined> {
+    return this.request((c) => c.sendRequest(InspectRequest.type, { path, ...(options.globals ? { globals: true } : {}) }), timeoutMs);
   }
 
   /** The session's top-level variables, sorted by name; `start`/`count` page them (500 by default). */

@@ -220,6 +220,8 @@ export namespace MemoryRequest {
 /** An identifier or dotted path (`xTrain`, `model.layers`, `history.history.loss`, `a[0]`) to look up in the session. */
 export interface InspectParams {
   path: string;
+  /** Also look the root name up among JavaScript's globals (Math, JSON, process…) when the session has no such variable (Jupyter's inspect does; the editor's hover does not). */
+  globals?: boolean;
 }
 
 export type ValueKind = 'tensor' | 'model' | 'array' | 'function' | 'class' | 'object' | 'string' | 'number' | 'boolean' | 'bigint' | 'symbol' | 'undefined' | 'null' | 'getter';

@@ -49,11 +49,12 @@ export class Inspector {
   ) {}
 
   /** Looks a path up and describes what it holds, with statistics for tensors when quick. */
-  inspect(path: string): InspectResult {
+  inspect(path: string, globals = false): InspectResult {
     const keys = parsePath(path);
     if (!keys) return {};
     const name = path.trim();
-    const root = lookup(this.scope, keys[0]!);
+    // The scope's prototype chain ends before globalThis; a cell's free names reach it as JS does.
+    const root = lookup(this.scope, keys[0]!) ?? (globals ? lookup(globalThis, keys[0]!) : undefined);
     if (!root || root.kind !== 'data') return {};
     let value = root.value;
     for (let i = 1; i < keys.length; i++) {

@@ -212,7 +212,7 @@ function initialized(): Session {
   return session;
 }
 
-reader.handle(InspectRequest.method, (params: InspectParams) => initialized().inspect(String(params?.path ?? '')));
+reader.handle(InspectRequest.method, (params: InspectParams) => initialized().inspect(String(params?.path ?? ''), Boolean(params?.globals)));
 reader.handle(VariablesRequest.method, (params: VariablesParams | null) => initialized().variables(params ?? {}));
 
 connection.onRequest(ShutdownRequest.type, () => {

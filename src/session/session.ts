@@ -133,8 +133,8 @@ export class Session {
   }
 
   /** What a name or path (`model.layers`, `h.history.loss`) holds, without running user code (hover). */
-  inspect(path: string): InspectResult {
-    return this.inspector.inspect(path);
+  inspect(path: string, globals = false): InspectResult {
+    return this.inspector.inspect(path, globals);
   }
 
   /** The session's top-level variables, sorted by name, one page of them. */
