@@ -26,6 +26,8 @@ const bundles = [
   { ...node, entryPoints: ['src/session/main.ts'], outfile: 'dist/kernel.js' },
   // (TypeScript is loaded from node_modules by `bmnb check` only, so `bmnb run` starts as fast as before.)
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', external: [...runtimeExternal, 'typescript'] },
+  // The Jupyter kernel (src/jupyter): ZeroMQ's native binding stays a runtime module (not in the .vsix).
+  { ...node, entryPoints: ['src/jupyter/main.ts'], outfile: 'dist/jupyterKernel.js', external: [...runtimeExternal, 'zeromq'] },
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...runtimeExternal, 'vscode'] },
   // The language server carries TypeScript (the .vsix ships no node_modules/typescript); what cells' types need is in dist/types.
   { ...node, entryPoints: ['src/language/main.ts'], outfile: 'dist/languageServer.js', external: [] },

@@ -52,6 +52,7 @@ const TARGET: Record<string, string> = {
   host: '../host/kernelClient',
   cli: '../cli/run',
   extension: '../extension/controller',
+  jupyter: '../jupyter/kernelspec',
   language: '../language/service',
   renderers: '../renderers/common/format',
 };

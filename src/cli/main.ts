@@ -6,6 +6,7 @@ import { BACKENDS, type BackendName } from '../protocol';
 import { BadInputError, defaultKernelPath, EXIT, runNotebook } from './run';
 import { parseParam, ParamError } from './params';
 import { doctorCommand } from './doctor';
+import { JUPYTER_USAGE, jupyterCommand, JupyterUsageError } from './jupyter';
 import { checkCommand, checkNotebook, CheckInputError, formatTypeError } from './check';
 import { DEFAULT_MAX_OUTPUT_MB } from '../host/outputs';
 
@@ -38,7 +39,9 @@ Checks which TensorFlow.js backends load here (native ones are looked for from t
 folder and BMNB_TFJS_NODE_PATH), their versions, where they are, why the others do not and how
 to install them, the CUDA/cuDNN libraries tfjs-node-gpu needs, and what auto would pick.
   --json                print the report as JSON
-Exit codes: 0 at least one backend loads, 1 none does, 2 bad input.`;
+Exit codes: 0 at least one backend loads, 1 none does, 2 bad input.
+
+${JUPYTER_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -84,13 +87,21 @@ async function main(argv: string[]): Promise<number> {
     return doctorCommand({ kernelPath: defaultKernelPath(), dir: process.cwd(), json, stdout: process.stdout });
   }
   if (argv[0] === 'check') return checkCommand(argv.slice(1), process.stdout, process.stderr);
+  if (argv[0] === 'jupyter') {
+    try {
+      return jupyterCommand(argv.slice(1), process.stdout);
+    } catch (err) {
+      if (err instanceof JupyterUsageError) throw new BadInputError(err.message);
+      throw err;
+    }
+  }
   const { values, positionals } = parse(argv);
   if (values.help || positionals.length === 0) {
     process.stdout.write(`${USAGE}\n`);
     return positionals.length === 0 && !values.help ? EXIT.badInput : EXIT.ok;
   }
   const [command, file, ...extra] = positionals;
-  if (command !== 'run') throw new UsageError(`unknown command '${command}'; the commands are: run, check, doctor`);
+  if (command !== 'run') throw new UsageError(`unknown command '${command}'; the commands are: run, check, doctor, jupyter`);
   if (!file) throw new UsageError('bmnb run needs a notebook file: bmnb run <file.bmnb>');
   if (extra.length > 0) throw new UsageError(`unexpected argument(s): ${extra.join(' ')}`);
   const backend = values.backend as string;
