@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Jupyter's own clients for the Jupyter-kernel tests (test/jupyter.test.ts): Debian's
-# jupyter_kernel_test (the conformance suite), jupyter_client, nbconvert and nbformat, for
+# jupyter_kernel_test (the conformance suite), jupyter_client, nbconvert, nbformat and
+# jupyter_server, for
 # /usr/bin/python3. Installs them with apt as root (or sudo) when one is missing.
 set -euo pipefail
 log() { echo "[jupyter-setup] $*"; }
-PACKAGES=(python3-jupyter-kernel-test python3-jupyter-client jupyter-nbconvert python3-nbformat)
+PACKAGES=(python3-jupyter-kernel-test python3-jupyter-client jupyter-nbconvert python3-nbformat python3-jupyter-server)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -2,7 +2,8 @@
  * bmnb as a Jupyter kernel, driven by Jupyter's own clients (Debian's packages; `.ci/run`
  * installs them with scripts/jupyter-setup.sh): the kernelspec `bmnb jupyter install` writes, the
  * conformance suite jupyter_kernel_test, jupyter_client through interrupts, queues, a dying
- * kernel, restart and shutdown, and nbconvert executing a notebook that nbformat then validates.
+ * kernel, restart and shutdown, a Jupyter Server's REST and websocket API, and nbconvert executing
+ * a notebook that nbformat then validates.
  * The wire itself (signatures, the heartbeat while a cell spins) is checked with ZeroMQ from here.
  */
 import { after, before, describe, test } from 'node:test';
@@ -34,11 +35,11 @@ describe('bmnb as a Jupyter kernel', () => {
   let env: NodeJS.ProcessEnv;
 
   before(() => {
-    const check = spawnSync(PYTHON, ['-c', 'import jupyter_kernel_test, jupyter_client, nbformat, nbconvert'], { encoding: 'utf8' });
+    const check = spawnSync(PYTHON, ['-c', 'import jupyter_kernel_test, jupyter_client, nbformat, nbconvert, jupyter_server'], { encoding: 'utf8' });
     assert.equal(
       check.status,
       0,
-      `${PYTHON} lacks Jupyter's clients: run \`bash scripts/jupyter-setup.sh\` (Debian's python3-jupyter-kernel-test, jupyter-nbconvert, python3-jupyter-client, python3-nbformat), or set BMNB_PYTHON. ${check.stderr}`,
+      `${PYTHON} lacks Jupyter's clients: run \`bash scripts/jupyter-setup.sh\` (Debian's python3-jupyter-kernel-test, jupyter-nbconvert, python3-jupyter-client, python3-nbformat, python3-jupyter-server), or set BMNB_PYTHON. ${check.stderr}`,
     );
     prefix = tempDir();
     env = { ...process.env, JUPYTER_PATH: join(prefix, 'share', 'jupyter'), JUPYTER_DATA_DIR: join(prefix, 'user-data'), BMNB_KERNEL_NAME: NAME };
@@ -132,6 +133,27 @@ describe('bmnb as a Jupyter kernel', () => {
     assert.equal(s.death?.after, 'undefined', 'a new kernel runs the next cell');
     assert.deepEqual(s.restart, { scenario: 'restart', after: 'undefined', alive: true });
     assert.equal(s.shutdown?.alive, false);
+  });
+
+  test('a Jupyter Server on localhost with a token runs bmnb cells through its REST and websocket API', () => {
+    const r = python([join(HERE, 'server_scenario.py')], env, tempDir());
+    assert.equal(r.code, 0, r.stderr.slice(-4000));
+    const got = JSON.parse(r.stdout.split('\n').filter((l) => l.startsWith('{')).at(-1) ?? '{}') as {
+      spec: string;
+      language: string;
+      results: { reply: string; outputs: unknown[][] }[];
+      kernels_left: number;
+    };
+    assert.equal(got.spec, 'TypeScript (bmnb)');
+    assert.equal(got.language, 'typescript');
+    const [first, second] = got.results;
+    assert.equal(first?.reply, 'ok');
+    assert.deepEqual(first?.outputs[0], ['stream', 'from the server\n']);
+    assert.equal(first?.outputs[1]?.[0], 'execute_result');
+    assert.match(String(first?.outputs[1]?.[1]), /^Tensor float32 \[3\]/);
+    assert.deepEqual(first?.outputs[1]?.[2], ['application/vnd.bmnb.tensor+json', 'text/plain']);
+    assert.deepEqual(second?.outputs, [['execute_result', '6', ['text/plain']]]);
+    assert.equal(got.kernels_left, 0, 'the kernel was shut down through the API');
   });
 
   test('nbconvert executes a notebook of bmnb cells (a tensor, a fit, an error with --allow-errors), and nbformat validates the result', () => {

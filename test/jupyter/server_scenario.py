@@ -75,7 +75,8 @@ def main():
     root = os.getcwd()
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-         f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={root}"],
+         f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={root}"]
+        + (["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:
