@@ -151,7 +151,7 @@ describe('bmnb as a Jupyter kernel', () => {
     assert.deepEqual(first?.outputs[0], ['stream', 'from the server\n']);
     assert.equal(first?.outputs[1]?.[0], 'execute_result');
     assert.match(String(first?.outputs[1]?.[1]), /^Tensor float32 \[3\]/);
-    assert.deepEqual(first?.outputs[1]?.[2], ['application/vnd.bmnb.tensor+json', 'text/plain']);
+    assert.deepEqual(first?.outputs[1]?.[2], ['application/vnd.bmnb.tensor+json', 'text/html', 'text/plain']);
     assert.deepEqual(second?.outputs, [['execute_result', '6', ['text/plain']]]);
     assert.equal(got.kernels_left, 0, 'the kernel was shut down through the API');
   });
@@ -163,6 +163,7 @@ describe('bmnb as a Jupyter kernel', () => {
       "const model = tf.sequential({ layers: [tf.layers.dense({ units: 4, activation: 'relu', inputShape: [2] }), tf.layers.dense({ units: 1 })] });\nmodel.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });\nconst h = await model.fit(tf.randomNormal([64, 2]), tf.randomNormal([64, 1]), { epochs: 3 });\nconsole.log('epochs', h.history.loss.length);",
       "throw new Error('an expected error')",
       'x.sum().arraySync()',
+      'tf.randomUniform([3, 8, 8, 1])',
     ];
     const nb = {
       nbformat: 4,
@@ -187,12 +188,18 @@ describe('bmnb as a Jupyter kernel', () => {
       [2, ['display_data', 'stream']],
       [3, ['error']],
       [4, ['execute_result']],
+      [5, ['execute_result']],
     ]);
     const out = JSON.parse(readFileSync(join(dir, 'out.ipynb'), 'utf8')) as { cells: { outputs?: { data?: Record<string, unknown>; text?: string | string[]; ename?: string; evalue?: string }[] }[] };
-    const [tensor, fit, error, sum] = out.cells.slice(1).map((c) => c.outputs ?? []);
+    const [tensor, fit, error, sum, images] = out.cells.slice(1).map((c) => c.outputs ?? []);
     assert.match([tensor![0]!.data!['text/plain']].flat().join(''), /^Tensor float32 \[2, 2\]/);
     assert.ok(tensor![0]!.data!['application/vnd.bmnb.tensor+json'], 'the tensor keeps its bmnb payload');
     assert.ok(fit![0]!.data!['application/vnd.bmnb.training+json'], 'the fit keeps its live training payload');
+    // What frontends without bmnb's renderers show: HTML tables, and PNGs of curves and images.
+    assert.match([tensor![0]!.data!['text/html']].flat().join(''), /<td>1<\/td><td>2<\/td>/);
+    assert.match([fit![0]!.data!['text/html']].flat().join(''), /<caption>Training \(fit\): 3 of 3 epochs, done<\/caption>/);
+    assert.equal(Buffer.from(String(fit![0]!.data!['image/png']), 'base64').subarray(1, 4).toString(), 'PNG');
+    assert.equal(Buffer.from(String(images![0]!.data!['image/png']), 'base64').subarray(1, 4).toString(), 'PNG');
     assert.equal([fit![1]!.text].flat().join(''), 'epochs 3\n');
     assert.equal(error![0]!.evalue, 'an expected error');
     assert.equal([sum![0]!.data!['text/plain']].flat().join(''), '10');

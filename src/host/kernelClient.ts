@@ -50,6 +50,8 @@ export interface KernelOptions {
   nodePath?: string;
   /** V8 heap limit of the kernel, in MB. */
   maxMemoryMB?: number;
+  /** Rich outputs also carry text/html and image/png made from their payloads (InitializeParams.fallbacks). */
+  fallbacks?: boolean;
   env?: NodeJS.ProcessEnv;
   /** Every line the kernel process writes to its own stdout/stderr (the kernel log). */
   onLog?(text: string): void;
@@ -323,6 +325,7 @@ export class KernelClient {
           backend: options.backend,
           notebookDir: options.notebookDir,
           workspaceDir: options.workspaceDir,
+          ...(options.fallbacks ? { fallbacks: true } : {}),
         }),
         exited.then((err) => {
           throw new KernelStartError(`${err.message}\n${logBuffer.text.trim()}`, 'crash');

@@ -131,6 +131,7 @@ export class JupyterKernel {
       kernelPath: this.options.kernelPath,
       notebookDir: this.options.notebookDir,
       backend: this.options.backend,
+      fallbacks: true,
       onLog: (text) => this.options.log(text.trimEnd()),
     }).then(
       (k) => {

@@ -23,6 +23,11 @@ export interface InitializeParams {
   notebookDir: string;
   /** Workspace folder, searched for native tfjs after the notebook's folder. */
   workspaceDir?: string;
+  /**
+   * Add to every rich output the `text/html` and `image/png` made from its payload, for frontends
+   * without bmnb's renderers (the Jupyter kernel asks; the editor draws payloads itself).
+   */
+  fallbacks?: boolean;
 }
 
 export interface InitializeResult {

@@ -24,12 +24,14 @@ import {
   type ExecuteResult,
   type InitializeParams,
   type InspectParams,
+  type OutputItemPayload,
   type ProbeBackendParams,
   type VariablesParams,
 } from '../protocol';
 import { BackendError, listBackends, loadBackend, probeBackend, type BackendSearch } from '../backends/load';
 import { onDeviceLost } from '../backends/webgpu';
 import { Session } from './session';
+import { withFallbacks } from './outputs/fallbacks';
 import { InterruptWatcher } from './interrupt';
 import { AnswerOnReadReader } from './answerOnRead';
 import { fdSender, OutputChannel } from './outputChannel';
@@ -55,6 +57,8 @@ const writer = new IPCMessageWriter(process);
 reader.setWriter(writer);
 const connection = createMessageConnection(reader, writer);
 let session: Session | undefined;
+/** What outputs gain for frontends without bmnb's renderers (InitializeParams.fallbacks). */
+let fallbacks: (items: OutputItemPayload[]) => OutputItemPayload[] = (items) => items;
 
 // ---- what cells print -------------------------------------------------------------------------
 
@@ -159,11 +163,13 @@ connection.onRequest(InitializeRequest.type, async (params: InitializeParams) =>
       tf: loaded.tf,
       notebookDir: params.notebookDir,
       kernelFiles: [__filename],
-      display: (executionId, items, displayId, update) => outputs.display({ executionId, items, ...(displayId ? { displayId, update: !!update } : {}) }),
+      display: (executionId, items, displayId, update) =>
+        outputs.display({ executionId, items: fallbacks(items), ...(displayId ? { displayId, update: !!update } : {}) }),
       executing: (on) => watcher.setExecuting(on),
       takeTermination: () => watcher.takeTermination(),
       training: (delta) => watcher.setTraining(delta),
     });
+    if (params.fallbacks) fallbacks = withFallbacks;
     captureStreams();
     log(`backend ${loaded.name} (${loaded.detail})`);
     return {
@@ -195,7 +201,8 @@ connection.onRequest(ExecuteRequest.type, async (params: ExecuteParams): Promise
   if (!session) throw new ResponseError(KernelErrorCodes.NotInitialized, 'the kernel is not initialized: send kernel/initialize first');
   lastExecutionId = params.executionId;
   try {
-    return await session.execute(params);
+    const result = await session.execute(params);
+    return result.result ? { ...result, result: fallbacks(result.result) } : result;
   } finally {
     outputs.end(params.executionId);
   }
