@@ -122,6 +122,12 @@ describe('bmnb as a Jupyter kernel', () => {
       assert.ok(Number(s[name]?.seconds) < 5, `${name} stopped ${s[name]?.seconds} s after the interrupt`);
       assert.equal(s[name]?.after, after, `${name}: the session keeps its variables`);
     }
+    assert.ok((s.complete?.members as string[]).includes('fit'), `model.fi completes to ${JSON.stringify(s.complete?.members)}`);
+    assert.ok((s.complete?.members as string[]).includes('fitDataset'));
+    assert.equal(s.complete?.start, 6);
+    assert.ok(['tensor1d', 'tensor2d', 'tensor4d'].every((n) => (s.complete?.tfs as string[]).includes(n)), JSON.stringify(s.complete?.tfs));
+    assert.equal(s.complete?.inspect_found, true);
+    assert.match(String(s.complete?.inspect), /tensor2d/);
     assert.equal(s.queue?.first, 'first');
     assert.deepEqual(s.queue?.texts, Array.from({ length: 20 }, (_, i) => String(i * 10)));
     const counts = s.queue?.counts as number[];
@@ -217,6 +223,30 @@ function freePort(): Promise<number> {
     s.on('error', reject);
   });
 }
+
+describe('the Jupyter wire over ipc', () => {
+  test('a connection file with transport ipc binds Unix sockets and answers kernel_info', async () => {
+    const dir = tempDir();
+    const ip = join(dir, 'kernel-ipc');
+    const signer = new Signer('k');
+    const file = join(dir, 'kernel.json');
+    writeFileSync(file, JSON.stringify({ transport: 'ipc', ip, shell_port: 1, iopub_port: 2, stdin_port: 3, control_port: 4, hb_port: 5, key: 'k', signature_scheme: 'hmac-sha256' }));
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'jupyterKernel.js'), '-f', file], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const control = new zmq.Dealer();
+    try {
+      control.connect(`ipc://${ip}-4`);
+      const header = newHeader('ipc-client', 'kernel_info_request');
+      await control.send(serializeMessage({ identities: [], header, parent_header: {}, metadata: {}, content: {} }, signer));
+      const reply = parseMessage(await control.receive(), signer);
+      assert.equal(reply.header.msg_type, 'kernel_info_reply');
+      assert.equal((reply.parent_header as { msg_id: string }).msg_id, header.msg_id);
+      assert.ok(existsSync(`${ip}-1`), 'the shell socket is a file beside the connection file');
+    } finally {
+      control.close();
+      child.kill();
+    }
+  });
+});
 
 describe('the Jupyter wire, from a ZeroMQ client', () => {
   let child: ChildProcess;

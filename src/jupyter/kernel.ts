@@ -10,6 +10,8 @@ import { readFileSync } from 'node:fs';
 import { transformSync } from 'esbuild';
 import * as zmq from 'zeromq';
 import { KernelClient, KernelDiedError, newExecutionId } from '../host/kernelClient';
+import { LanguageClient } from '../host/languageClient';
+import type { LanguageCell } from '../protocol/language';
 import type { BackendName, ExecuteResult, OutputItemPayload } from '../protocol';
 import { newHeader, parseMessage, PROTOCOL_VERSION, serializeMessage, Signer, WireError, type Message } from './wire';
 
@@ -62,6 +64,8 @@ class Outbox {
 export interface JupyterKernelOptions {
   /** dist/kernel.js. */
   kernelPath: string;
+  /** dist/languageServer.js: completions and inspect know the types of everything run so far. */
+  languageServerPath?: string;
   /** Where cells' relative paths and modules resolve: the folder Jupyter started the kernel in. */
   notebookDir: string;
   backend: BackendName | 'auto';
@@ -93,6 +97,9 @@ export class JupyterKernel {
   private enqueued = 0;
   /** [session, line, input, text/plain of its result]: what history_request answers from. */
   private readonly history: [number, number, string, string][] = [];
+  /** The cells run so far, as one notebook for the language service. */
+  private readonly ran: LanguageCell[] = [];
+  private language?: Promise<LanguageClient | undefined>;
   private closing = false;
 
   constructor(
@@ -273,6 +280,7 @@ export class JupyterKernel {
     this.closing = true;
     const kernel = await this.kernel?.catch(() => undefined);
     await kernel?.shutdown().catch(() => undefined);
+    (await this.language)?.dispose();
     for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) s.close();
   }
 
@@ -343,6 +351,7 @@ export class JupyterKernel {
         return;
       }
       if (result.status === 'ok') {
+        this.ran.push({ id: `jupyter-${ticket}`, language: 'typescript', source: code });
         const data = result.result ? mimeBundle(result.result) : undefined;
         entry[3] = typeof data?.['text/plain'] === 'string' ? data['text/plain'] : '';
         if (data && !silent) await this.publish(msg, 'execute_result', { execution_count: count, data, metadata: {} });
@@ -358,6 +367,31 @@ export class JupyterKernel {
 
   // ---- complete, inspect, history --------------------------------------------------------------
 
+  /** The language service over the cells run so far, started on first use; undefined when it cannot start. */
+  private languageService(): Promise<LanguageClient | undefined> {
+    const serverPath = this.options.languageServerPath;
+    if (!serverPath) return Promise.resolve(undefined);
+    this.language ??= LanguageClient.start({ serverPath, notebookDir: this.options.notebookDir, onLog: (t) => this.options.log(`language: ${t.trimEnd()}`) }).catch((err: unknown) => {
+      this.options.log(`the language service did not start: ${(err as Error).message}`);
+      return undefined;
+    });
+    return this.language;
+  }
+
+  /** Asks the language service about `code` at a cursor, as a cell after those run so far. */
+  private async askLanguage<T>(code: string, cursor: number, ask: (client: LanguageClient, at: { cellIndex: number; line: number; character: number }) => Promise<T>): Promise<T | undefined> {
+    const client = await this.languageService();
+    if (!client?.alive) return undefined;
+    const before = Array.from(code).slice(0, cursor).join('').split(/\r\n|\r|\n/);
+    client.update([...this.ran, { id: 'jupyter-request', language: 'typescript', source: code }]);
+    try {
+      return await ask(client, { cellIndex: this.ran.length, line: before.length - 1, character: before.at(-1)!.length });
+    } catch (err) {
+      this.options.log(`language service: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
   private async complete(code: string, cursorPos: number): Promise<Content> {
     const chars = Array.from(code);
     const cursor = Number.isFinite(cursorPos) ? Math.min(cursorPos, chars.length) : chars.length;
@@ -365,14 +399,19 @@ export class JupyterKernel {
     const prefix = /[A-Za-z_$][\w$]*$/.exec(before)?.[0] ?? '';
     const dotted = /\.\s*[A-Za-z_$]*$/.test(before);
     const names = new Set<string>();
+    // TypeScript's completions over every cell run so far (members after a dot included).
+    const typed = await this.askLanguage(code, cursor, (c, at) => c.completions(at));
+    for (const entry of typed ?? []) names.add(entry.name);
     if (!dotted) {
       const kernel = await this.kernel?.catch(() => undefined);
       const vars = await kernel?.variables({ count: 5000 }).catch(() => undefined);
       for (const v of vars?.variables ?? []) names.add(v.name);
-      for (const k of KEYWORDS) names.add(k);
-      for (const g of Object.getOwnPropertyNames(globalThis)) if (/^[A-Za-z_$][\w$]*$/.test(g)) names.add(g);
+      if (!typed) {
+        for (const k of KEYWORDS) names.add(k);
+        for (const g of Object.getOwnPropertyNames(globalThis)) if (/^[A-Za-z_$][\w$]*$/.test(g)) names.add(g);
+      }
     }
-    const matches = [...names].filter((n) => n.startsWith(prefix) && n !== prefix).sort();
+    const matches = [...names].filter((n) => n.startsWith(prefix)).sort();
     return { status: 'ok', matches, cursor_start: cursor - Array.from(prefix).length, cursor_end: cursor, metadata: {} };
   }
 
@@ -381,8 +420,13 @@ export class JupyterKernel {
     const cursor = Number.isFinite(cursorPos) ? Math.min(cursorPos, chars.length) : chars.length;
     const left = /[A-Za-z_$][\w$.]*$/.exec(chars.slice(0, cursor).join(''))?.[0] ?? '';
     const right = /^[\w$]*/.exec(chars.slice(cursor).join(''))?.[0] ?? '';
-    const text = await this.describePath(`${left}${right}`.replace(/\.$/, ''));
-    return text === undefined ? { status: 'ok', found: false, data: {}, metadata: {} } : { status: 'ok', found: true, data: { 'text/plain': text }, metadata: {} };
+    // The value the session holds (the kernel's own inspect), and its static type and documentation.
+    const [value, typed] = await Promise.all([
+      this.describePath(`${left}${right}`.replace(/\.$/, '')),
+      this.askLanguage(code, cursor, (c, at) => c.hover(at)),
+    ]);
+    const parts = [value, typed ? [typed.type, typed.documentation].filter(Boolean).join('\n\n') : undefined].filter((p): p is string => !!p);
+    return parts.length ? { status: 'ok', found: true, data: { 'text/plain': parts.join('\n\n') }, metadata: {} } : { status: 'ok', found: false, data: {}, metadata: {} };
   }
 
   /** What the session knows of a name or dotted path (the kernel's own inspect, as a hover shows it). */

@@ -34,6 +34,7 @@ try {
 
 const kernel = new JupyterKernel(connection, {
   kernelPath: join(__dirname, 'kernel.js'),
+  languageServerPath: join(__dirname, 'languageServer.js'),
   notebookDir: process.cwd(),
   backend,
   log,

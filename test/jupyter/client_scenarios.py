@@ -76,6 +76,19 @@ let batches = 0;""")
         after, out2 = run(kc, "[batches > 0, (model.predict(xs.slice([0, 0], [1, 4])) as tf.Tensor).shape]")
         report("interrupt-fit", status=reply["status"], ename=reply.get("ename"), seconds=secs, after=out2[-1]["text"] if out2 else None)
 
+        # Completions and inspect know the types of what ran (TypeScript over the cells so far).
+        members = kc.complete("model.fi", 8, reply=True, timeout=TIMEOUT)["content"]
+        tfs = kc.complete("tf.tensor", 9, reply=True, timeout=TIMEOUT)["content"]
+        seen = kc.inspect("tf.tensor2d", 11, reply=True, timeout=TIMEOUT)["content"]
+        report(
+            "complete",
+            members=members["matches"],
+            start=members["cursor_start"],
+            tfs=tfs["matches"],
+            inspect_found=seen["found"],
+            inspect=seen["data"].get("text/plain", ""),
+        )
+
         # 20 cells queued behind a running one: all run, in order, with rising execution counts.
         first = kc.execute("await new Promise((r) => setTimeout(r, 1500)); 'first'")
         ids = [kc.execute(f"{i} * 10") for i in range(20)]
