@@ -194,6 +194,12 @@ export interface Display {
    * rows, reduced with argmax); `classes` is a count or the list of class names.
    */
   confusionMatrix(labels: unknown, predictions: unknown, options?: ChartOptions & { classes?: number | unknown[] }): void;
+  /**
+   * `display.clear()` clears the running cell's outputs so far (Jupyter's `clear_output`); with
+   * `{ wait: true }` they go when the next output comes, so a redrawn output does not flicker:
+   * `for (const frame of frames) { display.clear({ wait: true }); display(frame); }`.
+   */
+  clear(options?: { wait?: boolean }): void;
 }
 
 // ---- metrics ---------------------------------------------------------------------------------

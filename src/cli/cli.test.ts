@@ -41,6 +41,22 @@ const GOOD = notebook([
 ]);
 
 describe('bmnb run', () => {
+  test('display.clear() leaves the written notebook with the outputs after it only (with wait: the last frame)', () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'clear.bmnb'),
+      notebook([
+        { source: "console.log('printed first');\ndisplay('shown first');\ndisplay.clear();\ndisplay('after the clear');" },
+        { source: "for (let i = 1; i <= 3; i++) { display.clear({ wait: true }); display(`frame ${i}`); }" },
+      ]),
+    );
+    const r = bmnb(['run', 'clear.bmnb', '--out', 'out.bmnb'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const cells = parseNotebook(readFileSync(join(dir, 'out.bmnb'), 'utf8')).cells;
+    assert.deepEqual(cells[0]!.outputs?.map((o) => o.items.find((i) => i.mime === 'text/plain')?.data), ['after the clear']);
+    assert.deepEqual(cells[1]!.outputs?.map((o) => o.items.find((i) => i.mime === 'text/plain')?.data), ['frame 3']);
+  });
+
   test('runs every code cell in order, prints a progress line per cell and the outputs, exits 0, writes nothing', () => {
     const dir = tempDir({ 'nb.bmnb': GOOD });
     const r = bmnb(['run', 'nb.bmnb'], { cwd: dir });

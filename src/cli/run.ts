@@ -115,6 +115,8 @@ export async function runNotebook(options: RunOptions): Promise<number> {
     if (late.kind === 'stream') {
       report.stream(late.name, late.text);
       outputs?.stream(late.name, late.text);
+    } else if (late.clear) {
+      outputs?.clear(late.clear.wait);
     } else {
       report.display(late.items, late.displayId);
       outputs?.display(late.items, late.displayId, late.update);

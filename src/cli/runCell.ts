@@ -75,7 +75,9 @@ export async function runCell(
           report.stream(name, text);
           collector.stream(name, text);
         },
-        onDisplay: ({ items, displayId, update }) => {
+        onDisplay: ({ items, displayId, update, clear }) => {
+          // A clear cannot take back what the terminal shows; the written notebook loses it.
+          if (clear) return collector.clear(clear.wait);
           collector.display(items, displayId, update);
           report.display(items, displayId);
         },

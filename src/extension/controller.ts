@@ -198,6 +198,7 @@ export class BmnbController implements vscode.Disposable {
       run.late = late;
     }
     if (output.kind === 'stream') run.view.stream(output.name, output.text);
+    else if (output.clear) run.view.clear(output.clear.wait);
     else run.view.display(output.items, output.displayId, output.update);
     const late = run.late;
     clearTimeout(late.timer);
@@ -279,7 +280,7 @@ export class BmnbController implements vscode.Disposable {
         { executionId, cellId: cellId(cell.metadata) ?? cell.document.uri.fragment, cellLabel: label, language, source: cell.document.getText() },
         {
           onStream: ({ name, text }) => view.stream(name, text),
-          onDisplay: ({ items, displayId, update }) => view.display(items, displayId, update),
+          onDisplay: ({ items, displayId, update, clear }) => (clear ? view.clear(clear.wait) : view.display(items, displayId, update)),
         },
       );
       execution.executionOrder = result.order;

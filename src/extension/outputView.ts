@@ -71,6 +71,12 @@ export class CellOutputView {
     this.schedule();
   }
 
+  /** `display.clear()`: the cell's outputs so far go (with `wait`, when the next output comes). */
+  clear(wait: boolean): void {
+    this.model.clear(wait);
+    this.schedule();
+  }
+
   /** A display: appended, or for a live output (training curves) seen before, its items replaced. */
   display(items: OutputItemPayload[], displayId?: string, update?: boolean): void {
     this.model.display(items, displayId, update);

@@ -137,3 +137,40 @@ describe('a cell\'s outputs', () => {
     assert.deepEqual(c.outputs, [{ items: [{ mime: MIME.text, data: 'epoch 2' }] }, stdout('between\n')]);
   });
 });
+
+describe('display.clear() (Jupyter\'s clear_output)', () => {
+  const text = (o: CellOutputs) => o.outputs.map((x) => String(x.items[0]?.data)).join('|');
+
+  test('clears every output so far; later outputs start afresh', () => {
+    const o = new CellOutputs();
+    o.stream('stdout', 'printed\n');
+    o.display([{ mime: MIME.text, data: 'shown' }]);
+    o.clear();
+    assert.deepEqual(o.outputs, []);
+    assert.equal(o.size, 0);
+    o.stream('stdout', 'after\n');
+    assert.equal(text(o), 'after\n');
+  });
+
+  test('with wait, the outputs stay until the next one comes, which replaces them (no flicker)', () => {
+    const o = new CellOutputs();
+    o.display([{ mime: MIME.text, data: 'frame 1' }]);
+    o.clear(true);
+    assert.equal(text(o), 'frame 1');
+    o.display([{ mime: MIME.text, data: 'frame 2' }]);
+    assert.equal(text(o), 'frame 2');
+    o.clear(true);
+    o.stream('stdout', 'frame 3\n');
+    assert.equal(text(o), 'frame 3\n');
+  });
+
+  test('after a cut, a clear also drops the note of what was left out', () => {
+    const o = new CellOutputs({ maxBytes: 1000 });
+    for (let i = 0; i < 100; i++) o.stream('stdout', `line ${i} ${'x'.repeat(40)}\n`);
+    assert.ok(o.cut);
+    o.clear();
+    assert.equal(o.cut, false);
+    o.display([{ mime: MIME.text, data: 'fresh' }]);
+    assert.equal(text(o), 'fresh');
+  });
+});

@@ -272,6 +272,7 @@ export class CellOutputs {
   /** Stream runs of the head may not grow once the cut is made. */
   private frozen?: OutputEntry;
   private readonly live = new Map<string, OutputEntry>();
+  private clearPending = false;
   private readonly omitted = { bytes: 0, lines: 0, outputs: 0 };
   private readonly limits: OutputLimits;
 
@@ -294,8 +295,29 @@ export class CellOutputs {
     return this.note !== undefined;
   }
 
+  /** Jupyter's clear_output: every output so far goes (with `wait`, when the next one comes). */
+  clear(wait = false): void {
+    if (wait) {
+      this.clearPending = true;
+      return;
+    }
+    this.clearPending = false;
+    this.list = [];
+    this.bytes = 0;
+    this.note = undefined;
+    this.frozen = undefined;
+    this.live.clear();
+    Object.assign(this.omitted, { bytes: 0, lines: 0, outputs: 0 });
+  }
+
+  /** A clear that waited for this output. */
+  private clearIfPending(): void {
+    if (this.clearPending) this.clear();
+  }
+
   stream(name: 'stdout' | 'stderr', text: string): void {
     if (!text) return;
+    this.clearIfPending();
     const last = this.list[this.list.length - 1];
     let entry = last?.kind === 'stream' && last.name === name && last !== this.frozen ? last : undefined;
     if (!entry) {
@@ -310,6 +332,7 @@ export class CellOutputs {
 
   /** One more output; with a displayId seen before and `update`, new items for that output instead. */
   display(items: OutputItemPayload[], displayId?: string, update?: boolean): void {
+    this.clearIfPending();
     const existing = displayId ? this.live.get(displayId) : undefined;
     if (existing && update) {
       // (An output already left out stays out.)

@@ -333,8 +333,9 @@ export class JupyterKernel {
           { executionId: newExecutionId(), cellId: `jupyter-${ticket}`, cellLabel: `In [${count}]`, language: 'typescript', source: code },
           {
             onStream: ({ name, text }) => void (silent || this.publish(msg, 'stream', { name, text })),
-            onDisplay: ({ items, displayId, update }) => {
+            onDisplay: ({ items, displayId, update, clear }) => {
               if (silent) return;
+              if (clear) return void this.publish(msg, 'clear_output', { wait: clear.wait });
               const bundle = { data: mimeBundle(items), metadata: {}, ...(displayId ? { transient: { display_id: displayId } } : {}) };
               void this.publish(msg, update ? 'update_display_data' : 'display_data', bundle);
             },

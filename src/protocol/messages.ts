@@ -188,6 +188,11 @@ export interface DisplayParams {
    */
   displayId?: string;
   update?: boolean;
+  /**
+   * `display.clear()` (Jupyter's clear_output): not an output but the cell's outputs so far
+   * cleared (`items` is empty); with `wait`, when the next output comes.
+   */
+  clear?: { wait: boolean };
 }
 
 /** A `display(value)` call in a cell (or a live output): one more output for the running cell, or new items for one it already has. Sent on the output channel. */

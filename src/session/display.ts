@@ -82,7 +82,7 @@ export class Outputs {
 }
 
 /** The `display` of cells: `display(value)` shows one more output; its methods draw charts. */
-export function makeDisplay(show: (value: unknown) => void): Display {
+export function makeDisplay(show: (value: unknown) => void, clear: (wait: boolean) => void = () => undefined): Display {
   const chart = (payload: ChartPayload) => show({ [CHART]: payload } satisfies ChartValue);
   const display = ((value: unknown) => show(value)) as Display;
   display.line = (...args) => chart(lineChart(...args));
@@ -91,5 +91,6 @@ export function makeDisplay(show: (value: unknown) => void): Display {
   display.histogram = (...args) => chart(histogramChart(...args));
   display.heatmap = (...args) => chart(heatmapChart(...args));
   display.confusionMatrix = (...args) => chart(confusionChart(...args));
+  display.clear = (options) => clear(Boolean(options?.wait));
   return display;
 }

@@ -163,8 +163,8 @@ connection.onRequest(InitializeRequest.type, async (params: InitializeParams) =>
       tf: loaded.tf,
       notebookDir: params.notebookDir,
       kernelFiles: [__filename],
-      display: (executionId, items, displayId, update) =>
-        outputs.display({ executionId, items: fallbacks(items), ...(displayId ? { displayId, update: !!update } : {}) }),
+      display: (executionId, items, displayId, update, clear) =>
+        outputs.display({ executionId, items: fallbacks(items), ...(displayId ? { displayId, update: !!update } : {}), ...(clear ? { clear } : {}) }),
       executing: (on) => watcher.setExecuting(on),
       takeTermination: () => watcher.takeTermination(),
       training: (delta) => watcher.setTraining(delta),

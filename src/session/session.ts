@@ -25,7 +25,7 @@ export interface SessionOptions {
    * Sends one more output of the running cell (from `display(value)`), or, with a displayId
    * already sent, new items for that output (live training curves).
    */
-  display(executionId: string, items: OutputItemPayload[], displayId?: string, update?: boolean): void;
+  display(executionId: string, items: OutputItemPayload[], displayId?: string, update?: boolean, clear?: { wait: boolean }): void;
   /** Called with true when user code starts running and false when it stops. */
   executing(on: boolean): number | void;
   /** The execution a forced termination stopped since the last call (see InterruptWatcher.takeTermination). */
@@ -81,7 +81,10 @@ export class Session {
     this.outputs = new Outputs(options.tf);
     const helpers = makeBmnbModule({
       tf: options.tf,
-      display: makeDisplay((value) => this.display(value)),
+      display: makeDisplay(
+        (value) => this.display(value),
+        (wait) => this.clearOutputs(wait),
+      ),
       notebookDir: options.notebookDir,
       signal: () => this.current?.abort.signal,
       write: (text) => process.stdout.write(text),
@@ -115,6 +118,12 @@ export class Session {
   display(value: unknown): void {
     const id = this.current?.id ?? this.lastId;
     if (id) this.options.display(id, this.outputs.toOutput(value));
+  }
+
+  /** `display.clear()`: the running cell's outputs so far are cleared (with `wait`, at its next output). */
+  clearOutputs(wait: boolean): void {
+    const id = this.current?.id ?? this.lastId;
+    if (id) this.options.display(id, [], undefined, undefined, { wait });
   }
 
   /**

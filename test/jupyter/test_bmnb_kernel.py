@@ -38,6 +38,7 @@ class BmnbKernelTests(jupyter_kernel_test.KernelTests):
     code_history_pattern = "6 * *"
     supported_history_operations = ("tail", "range", "search")
     code_inspect_sample = "Math"
+    code_clear_output = "display('before');\ndisplay.clear()"
 
 
 if __name__ == "__main__":
