@@ -129,6 +129,15 @@ describe('bmnb as a Jupyter kernel', () => {
     assert.ok(['tensor1d', 'tensor2d', 'tensor4d'].every((n) => (s.complete?.tfs as string[]).includes(n)), JSON.stringify(s.complete?.tfs));
     assert.equal(s.complete?.inspect_found, true);
     assert.match(String(s.complete?.inspect), /tensor2d/);
+    assert.deepEqual(s.input, {
+      scenario: 'input',
+      prompt: 'Your name? ',
+      password: false,
+      parent: true,
+      result: 'hello Ada',
+      refused: 'error',
+      refused_why: 'input() cannot ask here: this Jupyter client does not allow stdin (allow_stdin is false)',
+    });
     assert.equal(s.queue?.first, 'first');
     assert.deepEqual(s.queue?.texts, Array.from({ length: 20 }, (_, i) => String(i * 10)));
     const counts = s.queue?.counts as number[];

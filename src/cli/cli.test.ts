@@ -41,6 +41,18 @@ const GOOD = notebook([
 ]);
 
 describe('bmnb run', () => {
+  test('await input(prompt) reads a line of stdin (the prompt on stderr); with none left, the cell fails saying so', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ask.bmnb'), notebook([{ source: "const a = await input('First? ');\nconst b = await input('Second? ');\nconsole.log(`got ${a} and ${b}`);" }]));
+    const piped = spawnSync(process.execPath, [CLI_PATH, 'run', 'ask.bmnb'], { cwd: dir, input: 'Ada\nGrace\n', encoding: 'utf8', timeout: 60_000 });
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.match(piped.stdout, /got Ada and Grace/);
+    assert.match(piped.stderr, /First\? /);
+    const short = spawnSync(process.execPath, [CLI_PATH, 'run', 'ask.bmnb'], { cwd: dir, input: 'only one\n', encoding: 'utf8', timeout: 60_000 });
+    assert.equal(short.status, 1);
+    assert.match(short.stderr, /input\(\): stdin has no more lines \(pipe the answers in, or run bmnb at a terminal\)/);
+  });
+
   test('display.clear() leaves the written notebook with the outputs after it only (with wait: the last frame)', () => {
     const dir = tempDir();
     writeFileSync(

@@ -9,6 +9,7 @@ import { linesToSource, NotebookFormatError, parseNotebook, serializeNotebook, t
 import { KernelClient, KernelStartError } from '../host/kernelClient';
 import type { BackendName } from '../protocol';
 import { writeFileAtomic } from './atomicWrite';
+import { closeStdinInput } from './stdinInput';
 import { applyParams, ParamError } from './params';
 import { TerminalReport } from './report';
 import { runCell, type CellOutcome } from './runCell';
@@ -149,6 +150,7 @@ export async function runNotebook(options: RunOptions): Promise<number> {
       }
     }
   } finally {
+    closeStdinInput();
     process.off('SIGINT', onSigint);
     await client.shutdown();
   }

@@ -5,6 +5,7 @@
  */
 import { KernelDiedError, newExecutionId, type KernelClient } from '../host/kernelClient';
 import { CellOutputs, type OutputLimits } from '../host/outputs';
+import { askStdin } from './stdinInput';
 import type { CellLanguageId, ErrorPayload, ExecuteResult, OutputItemPayload } from '../protocol';
 
 /** Who sees a cell's outputs as they arrive (the terminal report). */
@@ -81,6 +82,7 @@ export async function runCell(
           collector.display(items, displayId, update);
           report.display(items, displayId);
         },
+        onInput: ({ prompt, password }) => askStdin(prompt, password),
       },
     );
   } catch (err) {

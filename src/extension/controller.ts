@@ -281,6 +281,12 @@ export class BmnbController implements vscode.Disposable {
         {
           onStream: ({ name, text }) => view.stream(name, text),
           onDisplay: ({ items, displayId, update, clear }) => (clear ? view.clear(clear.wait) : view.display(items, displayId, update)),
+          // `await input(prompt)`: an input box; Escape fails the cell, saying so.
+          onInput: async ({ prompt, password }) => {
+            const value = await vscode.window.showInputBox({ title: `${label} asks`, prompt: prompt || 'Input for the running cell', password, ignoreFocusOut: true });
+            if (value === undefined) throw new Error('input() was cancelled (Escape)');
+            return value;
+          },
         },
       );
       execution.executionOrder = result.order;

@@ -14,6 +14,7 @@ import {
   INTERRUPT_FD,
   INTERRUPT_FD_ENV,
   InitializeRequest,
+  InputRequest,
   InspectRequest,
   KernelErrorCodes,
   MemoryRequest,
@@ -32,6 +33,7 @@ import {
   type ExecuteParams,
   type ExecuteResult,
   type InitializeResult,
+  type InputParams,
   type InspectResult,
   type MemoryInfo,
   type OutputEndParams,
@@ -127,6 +129,8 @@ export class KernelStartError extends Error {
 export interface ExecuteHandlers {
   onStream?(params: StreamParams): void;
   onDisplay?(params: DisplayParams): void;
+  /** `await input(prompt)` in the cell: the text to give it (reject: the cell fails with that error). */
+  onInput?(params: InputParams): Promise<string>;
 }
 
 /** Output of an execution that already ended (a timer, a promise nobody awaited). */
@@ -351,6 +355,12 @@ export class KernelClient {
       reader.onError(() => undefined);
       reader.listen(output);
     }
+    // `await input(prompt)`: the running execution's handler answers (no handler: the cell fails, saying so).
+    connection.onRequest(InputRequest.type, async (params: InputParams) => {
+      const onInput = client.pending.get(params.executionId)?.handlers.onInput;
+      if (!onInput) throw new Error('input() cannot ask here: this frontend takes no input');
+      return { value: await onInput(params) };
+    });
     for (const type of [StreamNotification.type, DisplayNotification.type, OutputEndNotification.type]) {
       connection.onNotification(type.method, (params: unknown) => output({ jsonrpc: '2.0', method: type.method, params } as NotificationMessage));
     }

@@ -128,6 +128,7 @@ export class JupyterKernel {
     void this.heartbeat();
     void this.serve(this.shell, 'shell');
     void this.serve(this.control, 'control');
+    void this.serveStdin();
     void this.startKernel();
     this.publish(undefined, 'status', { execution_state: 'starting' });
   }
@@ -182,6 +183,44 @@ export class JupyterKernel {
     } catch (err) {
       if (!this.closing) this.options.log(`${channel} stopped: ${(err as Error).message}`);
     }
+  }
+
+  /** input_requests sent, by msg_id: their input_reply resolves them. */
+  private readonly inputs = new Map<string, { resolve: (value: string) => void; execution: string }>();
+
+  private async serveStdin(): Promise<void> {
+    try {
+      for await (const frames of this.stdin) {
+        let msg: Message;
+        try {
+          msg = parseMessage(frames, this.signer);
+        } catch (err) {
+          this.options.log(`stdin: dropped a message: ${(err as Error).message}`);
+          continue;
+        }
+        if (msg.header.msg_type !== 'input_reply') continue;
+        // jupyter_client's input() sends no parent header: then the request waiting longest is answered.
+        const id = (msg.parent_header as { msg_id?: string }).msg_id;
+        const key = id && this.inputs.has(id) ? id : this.inputs.keys().next().value;
+        if (key === undefined) continue;
+        this.inputs.get(key)!.resolve(String(msg.content.value ?? ''));
+        this.inputs.delete(key);
+      }
+    } catch (err) {
+      if (!this.closing) this.options.log(`stdin stopped: ${(err as Error).message}`);
+    }
+  }
+
+  /** Asks the client that sent `parent` for a line (input_request on the stdin channel). */
+  private askInput(parent: Message, prompt: string, password: boolean): Promise<string> {
+    const frames = serializeMessage(
+      { identities: parent.identities, header: newHeader(this.session, 'input_request'), parent_header: parent.header, metadata: {}, content: { prompt, password } },
+      this.signer,
+    );
+    const header = JSON.parse(frames[parent.identities.length + 2]!.toString('utf8')) as { msg_id: string };
+    const answer = new Promise<string>((resolve) => this.inputs.set(header.msg_id, { resolve, execution: parent.header.msg_id }));
+    void this.out.stdin.send(frames);
+    return answer;
   }
 
   private send(channel: 'shell' | 'control' | 'stdin', parent: Message, msgType: string, content: Content): Promise<void> {
@@ -293,7 +332,7 @@ export class JupyterKernel {
   }
 
   private async execute(msg: Message, ticket: number): Promise<void> {
-    const content = msg.content as { code?: string; silent?: boolean; store_history?: boolean; stop_on_error?: boolean };
+    const content = msg.content as { code?: string; silent?: boolean; store_history?: boolean; stop_on_error?: boolean; allow_stdin?: boolean };
     const code = String(content.code ?? '');
     const silent = Boolean(content.silent);
     const storeHistory = content.store_history ?? !silent;
@@ -339,6 +378,10 @@ export class JupyterKernel {
               const bundle = { data: mimeBundle(items), metadata: {}, ...(displayId ? { transient: { display_id: displayId } } : {}) };
               void this.publish(msg, update ? 'update_display_data' : 'display_data', bundle);
             },
+            onInput: ({ prompt, password }) => {
+              if (!content.allow_stdin) return Promise.reject(new Error('input() cannot ask here: this Jupyter client does not allow stdin (allow_stdin is false)'));
+              return this.askInput(msg, prompt, password);
+            },
           },
         );
       } catch (err) {
@@ -362,6 +405,8 @@ export class JupyterKernel {
       const error = result.error ?? { name: result.status === 'interrupted' ? 'InterruptError' : 'Error', message: '', stack: '' };
       await fail(error.name, error.message, (error.stack || `${error.name}: ${error.message}`).split('\n'));
     } finally {
+      // An input request of a cell that ended (interrupted while it asked) is answered by no one.
+      for (const [id, pending] of this.inputs) if (pending.execution === msg.header.msg_id) this.inputs.delete(id);
       await this.publish(msg, 'status', { execution_state: 'idle' });
     }
   }

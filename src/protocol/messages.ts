@@ -178,6 +178,24 @@ export namespace StreamNotification {
   export const type = new NotificationType<StreamParams>(method);
 }
 
+export interface InputParams {
+  executionId: string;
+  /** What to ask. */
+  prompt: string;
+  /** Typed text is hidden (a password). */
+  password: boolean;
+}
+
+/**
+ * `await input(prompt)` in a cell: the kernel asks its host for a line of text (the editor shows an
+ * input box, Jupyter sends input_request, `bmnb run` reads its stdin). Kernel → host; the host
+ * answers with the text, or an error when it cannot ask (the cell then fails with it).
+ */
+export namespace InputRequest {
+  export const method = 'session/input' as const;
+  export const type = new RequestType<InputParams, { value: string }, void>(method);
+}
+
 export interface DisplayParams {
   executionId: string;
   /** One output: the same value in several MIME types, richest first, text/plain last. */

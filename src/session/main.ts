@@ -11,6 +11,7 @@ import { createMessageConnection, IPCMessageWriter, ResponseError } from 'vscode
 import {
   BackendsRequest,
   ExecuteRequest,
+  InputRequest,
   INTERRUPT_FD_ENV,
   InitializeRequest,
   OUTPUT_FD_ENV,
@@ -168,6 +169,7 @@ connection.onRequest(InitializeRequest.type, async (params: InitializeParams) =>
       executing: (on) => watcher.setExecuting(on),
       takeTermination: () => watcher.takeTermination(),
       training: (delta) => watcher.setTraining(delta),
+      input: async (executionId, prompt, password) => (await connection.sendRequest(InputRequest.type, { executionId, prompt, password })).value,
     });
     if (params.fallbacks) fallbacks = withFallbacks;
     captureStreams();

@@ -32,6 +32,8 @@ export interface SessionOptions {
   takeTermination?(): number | undefined;
   /** Called with +1/-1 when a `fit` starts or ends. */
   training(delta: 1 | -1): void;
+  /** Asks the host for a line of text (`await input(prompt)`). */
+  input?(executionId: string, prompt: string, password: boolean): Promise<string>;
 }
 
 interface Execution {
@@ -49,10 +51,11 @@ interface Execution {
 }
 
 /** What cells can reach beyond their own bindings: `require`, `display`, `__dirname`. */
-function makeBuiltins(loader: ModuleLoader, notebookDir: string, display: Display): object {
+function makeBuiltins(loader: ModuleLoader, notebookDir: string, display: Display, input: (prompt?: unknown, options?: { password?: boolean }) => Promise<string>): object {
   const builtins = Object.create(null) as Record<string, unknown>;
   builtins.require = loader.require;
   builtins.display = display;
+  builtins.input = input;
   builtins.__dirname = notebookDir;
   builtins.__filename = join(notebookDir, '__notebook__');
   return builtins;
@@ -90,7 +93,7 @@ export class Session {
       write: (text) => process.stdout.write(text),
     });
     this.loader = new ModuleLoader({ notebookDir: options.notebookDir, tf: options.tf, helpers });
-    this.scope = Object.create(makeBuiltins(this.loader, options.notebookDir, helpers.display)) as Record<string, unknown>;
+    this.scope = Object.create(makeBuiltins(this.loader, options.notebookDir, helpers.display, (prompt, opts) => this.input(prompt, opts))) as Record<string, unknown>;
     this.describer = new Describer(options.tf);
     this.inspector = new Inspector(this.scope, this.describer);
     hookSummary(options.tf, (model) => {
@@ -118,6 +121,19 @@ export class Session {
   display(value: unknown): void {
     const id = this.current?.id ?? this.lastId;
     if (id) this.options.display(id, this.outputs.toOutput(value));
+  }
+
+  /** `await input(prompt)`: a line of text from whoever runs the notebook (the host asks). */
+  async input(prompt: unknown = '', options: { password?: boolean } = {}): Promise<string> {
+    const id = this.current?.id;
+    if (!id) throw new Error('input() works while a cell runs: await it in the cell');
+    if (!this.options.input) throw new Error('this kernel has no host to ask for input');
+    try {
+      return await this.options.input(id, String(prompt), Boolean(options?.password));
+    } catch (err) {
+      // The host's reason, without JSON-RPC's wrapping.
+      throw new Error(String((err as Error).message).replace(/^Request session\/input failed with message: /, ''));
+    }
   }
 
   /** `display.clear()`: the running cell's outputs so far are cleared (with `wait`, at its next output). */

@@ -243,6 +243,19 @@ describe('bmnb in code-server', () => {
     await vscode.screenshot('backend-webgpu');
   });
 
+  test('await input(prompt) in a cell asks with an input box; the answer reaches the cell', async () => {
+    await closeAll(vscode);
+    await vscode.openFile(LIFECYCLE_NOTEBOOK);
+    await vscode.waitForKernel(KERNEL_LABEL, { select: true });
+    await vscode.setCellSource(2, "const who = await input('Your name?');\n`hello ${who}`");
+    await vscode.runCommand('Notebook: Execute Cell');
+    await vscode.waitFor('the input box', () => vscode.page.evaluate<boolean>(`!!document.querySelector('.quick-input-widget') && getComputedStyle(document.querySelector('.quick-input-widget')).display !== 'none' && (document.querySelector('.quick-input-widget')?.textContent ?? '').includes('Your name?')`));
+    await vscode.page.keyboard.type('Ada');
+    await vscode.page.keyboard.press('Enter');
+    await vscode.waitForOutputText('hello Ada');
+    await vscode.screenshot('input-answered');
+  });
+
   test('a malformed notebook opens with an error naming the problem and is not written over', async () => {
     await closeAll(vscode);
     await vscode.openFile('broken.bmnb').catch(() => undefined); // the editor fails to open: that is the point

@@ -89,6 +89,22 @@ let batches = 0;""")
             inspect=seen["data"].get("text/plain", ""),
         )
 
+        # await input(prompt): an input_request on the stdin channel, answered with input_reply.
+        asked = kc.execute("const who = await input('Your name? ');\n`hello ${who}`", allow_stdin=True)
+        request = kc.get_stdin_msg(timeout=TIMEOUT)
+        kc.input("Ada")
+        reply, outputs = collect(kc, asked)
+        refused, refused_out = run(kc, "await input('never asked')", allow_stdin=False)
+        report(
+            "input",
+            prompt=request["content"]["prompt"],
+            password=request["content"]["password"],
+            parent=request["parent_header"]["msg_id"] == asked,
+            result=outputs[-1]["text"] if outputs else None,
+            refused=refused["status"],
+            refused_why=refused.get("evalue"),
+        )
+
         # 20 cells queued behind a running one: all run, in order, with rising execution counts.
         first = kc.execute("await new Promise((r) => setTimeout(r, 1500)); 'first'")
         ids = [kc.execute(f"{i} * 10") for i in range(20)]
