@@ -6,40 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KernelClient } from '../src/host/kernelClient';
 import { run, startKernel } from './helpers/kernel';
-
-const conv = (filters: number, inputShape?: string) =>
-  `tf.layers.conv2d({ filters: ${filters}, kernelSize: 3, activation: 'relu'${inputShape ? `, inputShape: ${inputShape}` : ''} })`;
-const pool = "tf.layers.maxPooling2d({ poolSize: 2 })";
-const dense = (units: number, activation?: string, inputShape?: string) =>
-  `tf.layers.dense({ units: ${units}${activation ? `, activation: '${activation}'` : ''}${inputShape ? `, inputShape: ${inputShape}` : ''} })`;
-
-const MODELS: Record<string, { layers: string[]; input: number[]; loss: string; logits?: boolean }> = {
-  '000 CIFAR-10 CNN': {
-    layers: [conv(32, '[32, 32, 3]'), pool, conv(64), pool, conv(64), 'tf.layers.flatten()', dense(64, 'relu'), dense(10, 'softmax')],
-    input: [32, 32, 3],
-    loss: 'sparseCategoricalCrossentropy',
-  },
-  '001 CIFAR-10 small CNN': {
-    layers: [conv(32, '[32, 32, 3]'), pool, 'tf.layers.flatten()', dense(64, 'relu'), dense(10, 'softmax')],
-    input: [32, 32, 3],
-    loss: 'sparseCategoricalCrossentropy',
-  },
-  '002 MNIST CNN': {
-    layers: [conv(32, '[28, 28, 1]'), pool, conv(64), pool, conv(64), 'tf.layers.flatten()', dense(64, 'relu'), dense(10, 'softmax')],
-    input: [28, 28, 1],
-    loss: 'sparseCategoricalCrossentropy',
-  },
-  '003 MNIST dense 784-64-10': {
-    layers: [dense(64, 'relu', '[784]'), dense(10)],
-    input: [784],
-    loss: 'logits',
-  },
-  '004 MNIST conv32-pool-dense128': {
-    layers: [conv(32, '[28, 28, 1]'), pool, 'tf.layers.flatten()', dense(128, 'relu'), dense(10, 'softmax')],
-    input: [28, 28, 1],
-    loss: 'categoricalCrossentropy',
-  },
-};
+import { ARTICLE_MODELS, lossCode, oneHotLabels } from './helpers/articleModels';
 
 describe('the article models train on auto', () => {
   let kernel: KernelClient;
@@ -50,13 +17,10 @@ describe('the article models train on auto', () => {
   });
   after(() => kernel.shutdown());
 
-  for (const [name, m] of Object.entries(MODELS)) {
+  for (const [name, m] of Object.entries(ARTICLE_MODELS)) {
     test(name, async () => {
-      const loss =
-        m.loss === 'logits'
-          ? '(yTrue: tf.Tensor, yPred: tf.Tensor) => tf.losses.softmaxCrossEntropy(yTrue, yPred)'
-          : `'${m.loss}'`;
-      const labels = m.loss === 'categoricalCrossentropy' || m.loss === 'logits' ? 'tf.oneHot(tf.randomUniform([64], 0, 10, "int32"), 10)' : 'tf.randomUniform([64, 1], 0, 10, "int32").toFloat()';
+      const loss = lossCode(m);
+      const labels = oneHotLabels(m) ? 'tf.oneHot(tf.randomUniform([64], 0, 10, "int32"), 10)' : 'tf.randomUniform([64, 1], 0, 10, "int32").toFloat()';
       const r = await run(
         kernel,
         [

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { KernelDiedError, type KernelClient } from '../src/host/kernelClient';
 import { CLI_PATH, run, startKernel, tempDir } from './helpers/kernel';
+import { ARTICLE_MODELS, lossCode, oneHotLabels } from './helpers/articleModels';
 
 const NO_ADAPTER =
   'the webgpu tests need a WebGPU adapter: a GPU driver with Vulkan, Metal or D3D12, or on Linux without a GPU ' +
@@ -221,41 +222,6 @@ let batches = 0;`,
   });
 });
 
-const conv = (filters: number, inputShape?: string) =>
-  `tf.layers.conv2d({ filters: ${filters}, kernelSize: 3, activation: 'relu'${inputShape ? `, inputShape: ${inputShape}` : ''} })`;
-const pool = 'tf.layers.maxPooling2d({ poolSize: 2 })';
-const dense = (units: number, activation?: string, inputShape?: string) =>
-  `tf.layers.dense({ units: ${units}${activation ? `, activation: '${activation}'` : ''}${inputShape ? `, inputShape: ${inputShape}` : ''} })`;
-
-/** The articles' models (as test/articleModels.test.ts), each with its input and loss. */
-const MODELS: Record<string, { layers: string[]; input: number[]; loss: string }> = {
-  '000 CIFAR-10 CNN': {
-    layers: [conv(32, '[32, 32, 3]'), pool, conv(64), pool, conv(64), 'tf.layers.flatten()', dense(64, 'relu'), dense(10, 'softmax')],
-    input: [32, 32, 3],
-    loss: 'sparseCategoricalCrossentropy',
-  },
-  '001 CIFAR-10 small CNN': {
-    layers: [conv(32, '[32, 32, 3]'), pool, 'tf.layers.flatten()', dense(64, 'relu'), dense(10, 'softmax')],
-    input: [32, 32, 3],
-    loss: 'sparseCategoricalCrossentropy',
-  },
-  '002 MNIST CNN': {
-    layers: [conv(32, '[28, 28, 1]'), pool, conv(64), pool, conv(64), 'tf.layers.flatten()', dense(64, 'relu'), dense(10, 'softmax')],
-    input: [28, 28, 1],
-    loss: 'sparseCategoricalCrossentropy',
-  },
-  '003 MNIST dense 784-64-10': {
-    layers: [dense(64, 'relu', '[784]'), dense(10, 'softmax')],
-    input: [784],
-    loss: 'sparseCategoricalCrossentropy',
-  },
-  '004 MNIST conv32-pool-dense128': {
-    layers: [conv(32, '[28, 28, 1]'), pool, 'tf.layers.flatten()', dense(128, 'relu'), dense(10, 'softmax')],
-    input: [28, 28, 1],
-    loss: 'sparseCategoricalCrossentropy',
-  },
-};
-
 describe('webgpu: the article models train as on cpu', () => {
   let kernel: KernelClient;
   before(async () => {
@@ -264,11 +230,12 @@ describe('webgpu: the article models train as on cpu', () => {
       kernel,
       `import * as tf from '@tensorflow/tfjs';
 /** Three steps of fit (batch 16) from the same weights and data on \`backend\`: the losses and the final weights. */
-async function train(backend: string, layers: () => tf.layers.Layer[], input: number[], loss: string, init?: number[][]) {
+async function train(backend: string, layers: () => tf.layers.Layer[], input: number[], loss: string | ((a: tf.Tensor, b: tf.Tensor) => tf.Tensor), oneHot: boolean, init?: number[][]) {
   await tf.setBackend(backend);
   const n = 48;
   const xs = tf.randomUniform([n, ...input], 0, 1, 'float32', 11);
-  const ys = tf.tensor1d(Array.from({ length: n }, (_, i) => (i * 7) % 10), 'float32');
+  const ids = Array.from({ length: n }, (_, i) => (i * 7) % 10);
+  const ys = oneHot ? tf.oneHot(tf.tensor1d(ids, 'int32'), 10).toFloat() : tf.tensor1d(ids, 'float32');
   const model = tf.sequential({ layers: layers() });
   model.compile({ optimizer: tf.train.sgd(0.05), loss });
   if (init) model.setWeights(init.map((w, i) => tf.tensor(w, model.getWeights()[i].shape)));
@@ -284,14 +251,14 @@ tf.getBackend()`,
   });
   after(() => kernel.shutdown());
 
-  for (const [name, m] of Object.entries(MODELS)) {
+  for (const [name, m] of Object.entries(ARTICLE_MODELS)) {
     test(name, async (t) => {
       const r = await run(
         kernel,
         `{
 const layers = () => [${m.layers.join(', ')}];
-const cpu = await train('cpu', layers, ${JSON.stringify(m.input)}, '${m.loss}');
-const gpu = await train('webgpu', layers, ${JSON.stringify(m.input)}, '${m.loss}', cpu.start);
+const cpu = await train('cpu', layers, ${JSON.stringify(m.input)}, ${lossCode(m)}, ${oneHotLabels(m)});
+const gpu = await train('webgpu', layers, ${JSON.stringify(m.input)}, ${lossCode(m)}, ${oneHotLabels(m)}, cpu.start);
 let lossDiff = 0, weightDiff = 0;
 gpu.losses.forEach((l, i) => { lossDiff = Math.max(lossDiff, Math.abs(l - cpu.losses[i]) / Math.max(1, Math.abs(cpu.losses[i]))); });
 gpu.weights.forEach((w, i) => w.forEach((v, j) => { weightDiff = Math.max(weightDiff, Math.abs(v - cpu.weights[i][j])); }));
