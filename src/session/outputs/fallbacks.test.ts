@@ -78,6 +78,16 @@ test('a line chart and training curves gain a PNG of their lines and an HTML dat
   assert.match(String(t.find((i) => i.mime === 'text/html')!.data), /<caption>Training \(fit\): 2 of 2 epochs, done<\/caption>.*<th>epoch<\/th><th>loss<\/th><th>val_loss<\/th>.*<td>2<\/td><td>0\.45<\/td><td>0\.5<\/td>/s);
 });
 
+test('a running fit gets its data table but no PNG (too slow to draw 10 times a second); the last update has one', () => {
+  const running = {
+    version: 1, status: 'running', method: 'fit', epochs: 2, epochsDone: 0, epoch: 0, batch: 2, batchesPerEpoch: 4, samplesPerSecond: 100, etaSeconds: 1, elapsedSeconds: 0.1,
+    metrics: ['loss'], batches: { x: [0.25, 0.5], values: { loss: [1, 0.9] } }, epochValues: { x: [], values: {} },
+  } satisfies TrainingPayload;
+  assert.deepEqual(withFallbacks([{ mime: MIME.training, data: running }]).map((i) => i.mime), [MIME.training, 'text/html']);
+  const done = { ...running, status: 'done' as const };
+  assert.deepEqual(withFallbacks([{ mime: MIME.training, data: done }]).map((i) => i.mime), [MIME.training, 'image/png', 'text/html']);
+});
+
 test('no PNG for fewer than two finite points; plain outputs are left alone', () => {
   assert.equal(linePng([{ name: 'a', x: [0, 1], y: ['NaN', 2] }]), undefined);
   const plain = [{ mime: MIME.text, data: '42' }];

@@ -192,8 +192,11 @@ export function withFallbacks(items: OutputItemPayload[]): OutputItemPayload[] {
         extra.push({ mime: 'text/html', data: modelHtml(item.data as ModelSummaryPayload) });
       } else if (item.mime === MIME.chart || item.mime === MIME.training) {
         const p = item.data as ChartPayload | TrainingPayload;
-        const series = seriesOf(p);
-        const png = series && ('status' in p || p.kind !== 'bar') ? linePng(series) : undefined;
+        // A running fit's curves are redrawn up to 10 times a second: a PNG (~20 ms) each time would
+        // slow training, so the image comes with the last update (done, stopped or failed).
+        const drawn = 'status' in p ? p.status !== 'running' : p.kind !== 'bar';
+        const series = drawn ? seriesOf(p) : undefined;
+        const png = series ? linePng(series) : undefined;
         if (png) extra.push({ mime: 'image/png', data: png });
         extra.push({ mime: 'text/html', data: chartHtml(p) });
       }
