@@ -42,4 +42,15 @@ class BmnbKernelTests(jupyter_kernel_test.KernelTests):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    import json
+    import sys
+
+    # The kernel's log lines share this process's stderr and can land inside unittest's
+    # "test ... ok" lines, so the outcome is also printed as one JSON line on stdout.
+    result = unittest.main(exit=False, verbosity=2).result
+    print("BMNB_RESULT " + json.dumps({
+        "ran": result.testsRun,
+        "failures": [t.id() for t, _ in result.failures + result.errors + result.unexpectedSuccesses],
+        "skipped": [t.id() for t, _ in result.skipped],
+    }), flush=True)
+    sys.exit(0 if result.wasSuccessful() else 1)
