@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import { install, KernelspecError, list, uninstall, type Place } from '../jupyter/kernelspec';
-import type { BackendName } from '../protocol';
+import { JUPYTER_KERNELSPEC, type BackendName } from '../protocol';
 
 export const JUPYTER_USAGE = `Usage: bmnb jupyter install [--user | --sys-prefix | --prefix DIR] [--name NAME] [--display-name TEXT] [--backend NAME] [--force]
        bmnb jupyter uninstall [--user | --sys-prefix | --prefix DIR] [--name NAME]
@@ -31,8 +31,8 @@ export function jupyterCommand(argv: string[], stdout: Writable, env: NodeJS.Pro
         user: { type: 'boolean', default: false },
         'sys-prefix': { type: 'boolean', default: false },
         prefix: { type: 'string' },
-        name: { type: 'string', default: 'bmnb' },
-        'display-name': { type: 'string', default: 'TypeScript (bmnb)' },
+        name: { type: 'string', default: JUPYTER_KERNELSPEC.name },
+        'display-name': { type: 'string', default: JUPYTER_KERNELSPEC.display_name },
         backend: { type: 'string' },
         force: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },

@@ -12,7 +12,7 @@ import * as zmq from 'zeromq';
 import { KernelClient, KernelDiedError, newExecutionId } from '../host/kernelClient';
 import { LanguageClient } from '../host/languageClient';
 import type { LanguageCell } from '../protocol/language';
-import type { BackendName, ExecuteResult, OutputItemPayload } from '../protocol';
+import { JUPYTER_LANGUAGE_INFO, type BackendName, type ExecuteResult, type OutputItemPayload } from '../protocol';
 import { newHeader, parseMessage, PROTOCOL_VERSION, serializeMessage, Signer, WireError, type Message } from './wire';
 
 /** A Jupyter connection file (written by the client that starts the kernel). */
@@ -284,15 +284,7 @@ export class JupyterKernel {
       protocol_version: PROTOCOL_VERSION,
       implementation: 'bmnb',
       implementation_version: process.env.BMNB_VERSION ?? '0.1.0',
-      language_info: {
-        name: 'typescript',
-        version: '5.0',
-        mimetype: 'text/typescript',
-        file_extension: '.ts',
-        pygments_lexer: 'typescript',
-        codemirror_mode: { name: 'javascript', typescript: true },
-        nbconvert_exporter: 'script',
-      },
+      language_info: JUPYTER_LANGUAGE_INFO,
       banner: 'Big Model Notebooks (bmnb): TypeScript and JavaScript against one TensorFlow.js session',
       help_links: [{ text: 'TensorFlow.js API', url: 'https://js.tensorflow.org/api/latest/' }],
     };
