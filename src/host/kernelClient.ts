@@ -22,6 +22,7 @@ import {
   OUTPUT_FD_ENV,
   OutputEndNotification,
   ProbeBackendRequest,
+  FallbacksRequest,
   ShutdownRequest,
   StreamNotification,
   VariablesRequest,
@@ -37,6 +38,7 @@ import {
   type InspectResult,
   type MemoryInfo,
   type OutputEndParams,
+  type OutputItemPayload,
   type StreamParams,
   type VariablesParams,
   type VariablesResult,
@@ -256,12 +258,38 @@ export interface ProbeOptions extends Pick<KernelOptions, 'kernelPath' | 'notebo
  */
 export async function probeBackend(options: ProbeOptions): Promise<BackendReport> {
   const { backend } = options;
-  const timeoutMs = options.timeoutMs ?? 120_000;
-  const { child, connection, logBuffer, exited, spawnFailed } = forkKernel({ ...options, backend }, false);
+  try {
+    return await oneRequest({ ...options, backend }, options.timeoutMs ?? 120_000, (connection) =>
+      connection.sendRequest(ProbeBackendRequest.type, { backend, notebookDir: options.notebookDir, workspaceDir: options.workspaceDir }),
+    );
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return { name: backend, loads: false, package: BACKEND_PACKAGES[backend], facts: {}, error: `the probe process failed: ${why.split('\n')[0]}` };
+  }
+}
+
+export type FallbackOptions = Pick<KernelOptions, 'kernelPath' | 'notebookDir' | 'nodePath' | 'env' | 'onLog'> & { timeoutMs?: number };
+
+/**
+ * The static fallbacks (`text/html`, `image/png`) of saved outputs, made in a kernel process with no
+ * backend loaded, by the code that makes a Jupyter session's: for each output, the items added.
+ * Rejects when the kernel cannot start or answer.
+ */
+export async function renderFallbacks(outputs: OutputItemPayload[][], options: FallbackOptions): Promise<OutputItemPayload[][]> {
+  if (!outputs.length) return [];
+  const result = await oneRequest({ ...options, backend: 'cpu' }, options.timeoutMs ?? 120_000, (connection) =>
+    connection.sendRequest(FallbacksRequest.type, { outputs }),
+  );
+  return result.added;
+}
+
+/** One request to a kernel process of its own, which is then shut down (killed after 2 s). */
+async function oneRequest<T>(options: KernelOptions, timeoutMs: number, send: (connection: MessageConnection) => Promise<T>): Promise<T> {
+  const { child, connection, logBuffer, exited, spawnFailed } = forkKernel(options, false);
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      connection.sendRequest(ProbeBackendRequest.type, { backend, notebookDir: options.notebookDir, workspaceDir: options.workspaceDir }),
+      send(connection),
       exited.then((err): never => {
         const last = logBuffer.text.trim().split('\n').pop();
         throw new Error(`${err.message}${last ? ` (${last})` : ''}`);
@@ -271,9 +299,6 @@ export async function probeBackend(options: ProbeOptions): Promise<BackendReport
         timer = setTimeout(() => reject(new Error(`timed out after ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
       }),
     ]);
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    return { name: backend, loads: false, package: BACKEND_PACKAGES[backend], facts: {}, error: `the probe process failed: ${why.split('\n')[0]}` };
   } finally {
     clearTimeout(timer);
     // A loaded backend may keep threads or handles alive: ask the process to end, then end it.

@@ -85,6 +85,26 @@ export namespace ProbeBackendRequest {
   export const type = new RequestType<ProbeBackendParams, BackendReport, void>(method);
 }
 
+/** Outputs whose static fallbacks a host wants: each output is its items, richest first. */
+export interface FallbacksParams {
+  outputs: OutputItemPayload[][];
+}
+
+/** For each output of `FallbacksParams.outputs`, the items added (MIME types it did not have). */
+export interface FallbacksResult {
+  added: OutputItemPayload[][];
+}
+
+/**
+ * The static fallbacks of saved outputs (`text/html` tables, `image/png` images made from bmnb
+ * payloads), made by the same code as a Jupyter session's (src/session/outputs/fallbacks.ts), for
+ * `bmnb convert` and the exports. Needs no backend: answered before or without kernel/initialize.
+ */
+export namespace FallbacksRequest {
+  export const method = 'kernel/fallbacks' as const;
+  export const type = new RequestType<FallbacksParams, FallbacksResult, void>(method);
+}
+
 /** Lists every backend and whether it can load here (does not change the session's backend). */
 export namespace BackendsRequest {
   export const method = 'kernel/backends' as const;

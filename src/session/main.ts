@@ -19,6 +19,7 @@ import {
   KernelErrorCodes,
   MemoryRequest,
   ProbeBackendRequest,
+  FallbacksRequest,
   ShutdownRequest,
   VariablesRequest,
   type ExecuteParams,
@@ -27,6 +28,8 @@ import {
   type InspectParams,
   type OutputItemPayload,
   type ProbeBackendParams,
+  type FallbacksParams,
+  type FallbacksResult,
   type VariablesParams,
 } from '../protocol';
 import { BackendError, listBackends, loadBackend, probeBackend, type BackendSearch } from '../backends/load';
@@ -196,6 +199,14 @@ connection.onRequest(ProbeBackendRequest.type, (params: ProbeBackendParams) => {
   probed = true;
   return probeBackend(params.backend, searchFrom(params));
 });
+
+// `bmnb convert` and the exports: fallbacks of saved outputs, by the code a Jupyter session uses.
+connection.onRequest(FallbacksRequest.type, (params: FallbacksParams): FallbacksResult => ({
+  added: params.outputs.map((items) => {
+    const had = new Set(items.map((i) => i.mime));
+    return withFallbacks(items).filter((i) => !had.has(i.mime));
+  }),
+}));
 
 connection.onRequest(BackendsRequest.type, (params: InitializeParams) => listBackends(searchFrom(params)));
 
