@@ -91,6 +91,24 @@ bundles.push({
   chunkNames: 'mermaid/[name]-[hash]',
 });
 
+// The HTML export's runtime (src/renderers/report, read by src/export): inlined into each exported
+// file, so always minified and without source maps. Its mermaid is a build of its own, in chunks
+// (dist/renderers/report-mermaid/), of which an export inlines only what its diagrams need.
+rmSync('dist/renderers/report-mermaid', { recursive: true, force: true });
+const report = { ...renderer('report'), minify: true, sourcemap: false, legalComments: 'none' };
+bundles.push(
+  { ...report, alias: { mermaid: './src/renderers/report/mermaidShim.ts' } },
+  { ...report, entryPoints: ['src/renderers/report/report.css'], outfile: 'dist/renderers/report.css' },
+  {
+    ...report,
+    entryPoints: { mermaid: 'src/renderers/report/mermaidEntry.ts' },
+    outfile: undefined,
+    outdir: 'dist/renderers/report-mermaid',
+    splitting: true,
+    chunkNames: '[name]-[hash]',
+  },
+);
+
 if (process.argv.includes('--tests')) {
   // The @vscode/test-electron suite, run inside VS Code's extension host.
   bundles.push({ ...node, entryPoints: ['test/electron/suite.ts'], outfile: 'dist/test/electronSuite.js', external: ['vscode', 'mocha'] });

@@ -55,6 +55,7 @@ const TARGET: Record<string, string> = {
   jupyter: '../jupyter/kernelspec',
   language: '../language/service',
   renderers: '../renderers/common/format',
+  export: '../export',
 };
 
 describe('layer rules', () => {
