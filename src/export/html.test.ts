@@ -148,7 +148,7 @@ describe('exportHtml', () => {
   });
 
   test('a diagram type the table does not know takes every chunk', () => {
-    const html = exportHtml(notebook([{ kind: 'markdown', language: 'markdown', source: ['```mermaid\nmindmap\n  root\n```'] }]), assets());
+    const html = exportHtml(notebook([{ kind: 'markdown', language: 'markdown', source: ['```mermaid\narchitecture-beta\n  group api(cloud)[API]\n```'] }]), assets());
     assert.ok(html.includes('/*SEQUENCE*/') && html.includes('/*FLOW*/'));
   });
 

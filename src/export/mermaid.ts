@@ -1,7 +1,7 @@
 /**
  * Which of mermaid's chunks an export inlines: the entry and its static imports (mermaid's core,
  * ~0.7 MB), plus, for each diagram type the notebook uses (read from each diagram's first
- * keyword), that type's chunk and its imports, and the dagre layout most types draw with. A
+ * keyword), that type's chunks and their imports, and the layouts they draw with (dagre, cose-bilkent). A
  * keyword this table does not know takes every chunk (about 3.4 MB), so it still draws.
  */
 import type { MermaidChunk, ReportAssets } from './assets';
@@ -12,14 +12,22 @@ const DIAGRAM_CHUNKS: Record<string, string[]> = {
   flowchart: ['flowDiagram', 'dagre'],
   'flowchart-v2': ['flowDiagram', 'dagre'],
   sequencediagram: ['sequenceDiagram'],
-  classdiagram: ['classDiagram', 'dagre'],
+  // mermaid draws `classDiagram` and `stateDiagram` with their v2 renderers unless told otherwise.
+  classdiagram: ['classDiagram', 'classDiagram-v2', 'dagre'],
   'classdiagram-v2': ['classDiagram-v2', 'dagre'],
-  statediagram: ['stateDiagram', 'dagre'],
+  statediagram: ['stateDiagram', 'stateDiagram-v2', 'dagre'],
   'statediagram-v2': ['stateDiagram-v2', 'dagre'],
   erdiagram: ['erDiagram', 'dagre'],
   gantt: ['ganttDiagram'],
   journey: ['journeyDiagram'],
   timeline: ['timeline-definition'],
+  mindmap: ['mindmap-definition', 'cose-bilkent'],
+  pie: ['pieDiagram', 'pie'],
+  gitgraph: ['gitGraphDiagram', 'gitGraph'],
+  quadrantchart: ['quadrantDiagram'],
+  'xychart-beta': ['xychartDiagram'],
+  xychart: ['xychartDiagram'],
+  requirementdiagram: ['requirementDiagram', 'dagre'],
 };
 /** Chunks every diagram may load (text measuring). */
 const ALWAYS = ['sizeCapture'];

@@ -159,6 +159,11 @@ after(async () => {
 describe('HTML export of sample 003', () => {
   test(`is one file of at most ${MAX_BYTES / 1024 / 1024} MB`, () => {
     assert.ok(htmlBytes <= MAX_BYTES, `${htmlBytes} bytes`);
+    // Without its diagram the same notebook carries no mermaid at all.
+    const plain = { ...nb, cells: nb.cells.map((c) => (c.kind === 'markdown' ? { ...c, source: sourceToLines(c.source.join('').replace(/```mermaid[\s\S]*?```/g, '')) } : c)) };
+    const plainBytes = Buffer.byteLength(exportHtml(plain, loadReportAssets(join(REPO, 'dist'))));
+    console.log(`without the diagram: ${(plainBytes / 1024 / 1024).toFixed(2)} MB`);
+    assert.ok(plainBytes < htmlBytes - 500_000, `mermaid's core is left out (${plainBytes} vs ${htmlBytes} bytes)`);
     assert.ok(count(MIME.tensor) > 0 && count(MIME.modelSummary) > 0 && count(MIME.training) > 0 && count(MIME.chart) > 0, 'the run made every kind of payload');
   });
 
@@ -250,5 +255,53 @@ describe('HTML export of sample 003', () => {
     const darkChart = await page.evaluate<string>(pixelsOf);
     assert.notEqual(darkChart, lightChart, 'the training chart was drawn again');
     assert.deepEqual(unexpected(errors), []);
+  });
+});
+
+/** One diagram of each type the export's table knows (src/export/mermaid.ts): each must draw with only its chunks. */
+const DIAGRAMS: Record<string, string> = {
+  graph: 'graph TD\n  A[Start] --> B{Ok?}\n  B -->|yes| C[End]',
+  flowchart: 'flowchart LR\n  A --> B',
+  sequenceDiagram: 'sequenceDiagram\n  Alice->>Bob: Hello\n  Bob-->>Alice: Hi',
+  classDiagram: 'classDiagram\n  class Model {\n    +fit()\n  }\n  Model <|-- Sequential',
+  stateDiagram: 'stateDiagram\n  [*] --> Training\n  Training --> [*]',
+  stateDiagramV2: 'stateDiagram-v2\n  [*] --> Idle\n  Idle --> [*]',
+  erDiagram: 'erDiagram\n  MODEL ||--o{ LAYER : has',
+  gantt: 'gantt\n  dateFormat YYYY-MM-DD\n  section Train\n  Epoch 1 :a1, 2024-01-01, 1d',
+  journey: 'journey\n  title Run\n  section Cells\n    Run: 5: Me',
+  timeline: 'timeline\n  2023 : GPT-4\n  2024 : Llama 3',
+  mindmap: 'mindmap\n  root((Models))\n    CNN\n    MLP',
+  pie: 'pie title Params\n  "Dense 1" : 50240\n  "Dense 2" : 650',
+  gitGraph: 'gitGraph\n  commit\n  branch dev\n  commit\n  checkout main\n  merge dev',
+  quadrantChart: 'quadrantChart\n  x-axis Low --> High\n  y-axis Low --> High\n  A: [0.3, 0.6]',
+  xychart: 'xychart-beta\n  x-axis [a, b, c]\n  bar [1, 3, 2]',
+  requirementDiagram: 'requirementDiagram\n  requirement r {\n    id: 1\n    text: fast\n  }',
+};
+
+describe('HTML export: mermaid diagram types', () => {
+  test('every diagram type the export selects chunks for draws offline with only those chunks', async () => {
+    const diagrams: NotebookFile = {
+      bmnb: 1,
+      metadata: {},
+      cells: Object.entries(DIAGRAMS).map(([name, source]) => ({ id: name, kind: 'markdown' as const, language: 'markdown' as const, source: sourceToLines(`### ${name}\n\n\`\`\`mermaid\n${source}\n\`\`\``) })),
+    };
+    const html = exportHtml(diagrams, loadReportAssets(join(REPO, 'dist')));
+    const file = join(dir, 'diagrams.html');
+    writeFileSync(file, html);
+    console.log(`${Object.keys(DIAGRAMS).length} diagram types: ${(Buffer.byteLength(html) / 1024 / 1024).toFixed(2)} MB`);
+    errors.length = 0;
+    requests.length = 0;
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    await page.waitForSelector('body[data-bmnb-ready]', { state: 'attached', timeout: 60_000 });
+    const states = await page.evaluate<Record<string, string>>(`(async () => {
+      const done = () => [...document.querySelectorAll('.bmnb-mermaid')].every((c) => c.dataset.state === 'rendered' || c.dataset.state === 'error');
+      for (let i = 0; i < 300 && !done(); i++) await new Promise((r) => setTimeout(r, 100));
+      return Object.fromEntries([...document.querySelectorAll('.bmnb-mermaid')].map((c) => [c.closest('section').id.slice(5), c.dataset.state + (c.querySelector('svg') ? '+svg' : ' ' + c.textContent.slice(0, 160))]));
+    })()`);
+    await page.screenshot({ path: join(SCREENSHOTS, 'diagrams-light.png'), fullPage: true });
+    assert.deepEqual(states, Object.fromEntries(Object.keys(DIAGRAMS).map((k) => [k, 'rendered+svg'])));
+    assert.deepEqual(requests.filter((u) => !/^(file|data|blob):/.test(u)), []);
+    assert.deepEqual(errors, []);
   });
 });
