@@ -22,7 +22,7 @@ import { parseNotebook, serializeNotebook, sourceToLines, type NotebookFile } fr
 import { MIME } from '../../src/protocol/mime';
 import type { ModelSummaryPayload, TensorPayload } from '../../src/protocol/outputs';
 import { playwright, type BrowserContext, type Page } from '../e2e/playwright';
-import { CHROMIUM, REPO } from './harness';
+import { CHROMIUM, readFixture, REPO } from './harness';
 
 const SCREENSHOTS = join(REPO, 'test-results', 'export');
 const MAX_BYTES = 3 * 1024 * 1024;
@@ -81,6 +81,8 @@ function foreignCell(): NotebookFile['cells'][number] {
       { items: [{ mime: 'text/html', data: '<table class="df"><tr><th>a</th></tr><tr><td>1</td></tr></table><script>parent.__xss = 2; window.__ran = 1</script><img src="x" onerror="parent.__xss = 3"><img src="https://example.com/tracker.png">' }, { mime: MIME.text, data: 'a table' }] },
       { items: [{ mime: 'image/png', data: PNG }, { mime: MIME.text, data: '<Figure 2x2>' }] },
       { items: [{ mime: 'image/svg+xml', data: '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><script>parent.__xss = 4</script><rect width="40" height="20" fill="teal"/></svg>' }] },
+      // A recorded tensor with a value table (003's tensor is images), with a fallback that must not show.
+      { items: [...readFixture('tensor-matrix').fixture.items, { mime: 'text/html', data: '<p class="fallback">FALLBACK</p>' }] },
     ],
   };
 }
@@ -174,7 +176,7 @@ describe('HTML export of sample 003', () => {
       await open(scheme);
       const dom = await page.evaluate<{
         background: string; mermaid: { state: string; svg: boolean; text: string; theme: string }[]; math: number; mathWidth: number; katexHtml: number;
-        keywords: number; counts: string[]; tensorHeaders: string[]; tensorImages: number; modelRows: number; trainingPixels: number[]; chartPixels: number[];
+        keywords: number; counts: string[]; tensorHeaders: string[]; tensorImages: number; tensorTableRows: number[]; fallbackShown: boolean; modelRows: number; trainingPixels: number[]; chartPixels: number[];
         streams: string[]; errorText: string; hostileImgs: number; xss: unknown; frameSandbox: string | null; frameCell: string; frameRan: unknown; pngLoaded: boolean; svgLoaded: boolean;
       }>(`(() => {
         const pixels = ${CANVAS_PIXELS};
@@ -190,6 +192,8 @@ describe('HTML export of sample 003', () => {
           counts: [...document.querySelectorAll('.code-cell .exec-count')].map((e) => e.textContent),
           tensorHeaders: [...document.querySelectorAll('.bmnb-tensor-header')].map((e) => e.textContent),
           tensorImages: [...document.querySelectorAll('.bmnb-images img')].filter((i) => i.complete && i.naturalWidth > 0).length,
+          tensorTableRows: [...document.querySelectorAll('.bmnb-tensor-table table')].map((t) => t.tBodies[0].rows.length),
+          fallbackShown: document.body.innerHTML.includes('FALLBACK'),
           modelRows: document.querySelector('.bmnb-model table tbody')?.rows.length ?? 0,
           trainingPixels: pixels(document.querySelector('[data-mime="${MIME.training}"]')),
           chartPixels: [...document.querySelectorAll('[data-mime="${MIME.chart}"]')].flatMap(pixels),
@@ -220,7 +224,10 @@ describe('HTML export of sample 003', () => {
       const tensors = payloads<TensorPayload>(MIME.tensor);
       assert.equal(dom.tensorHeaders.length, tensors.length);
       assert.ok(dom.tensorHeaders[0]!.includes(`[${tensors[0]!.shape.join(', ')}]`), dom.tensorHeaders[0]);
-      assert.equal(dom.tensorImages, tensors[0]!.images!.shown, 'the tensor’s images are shown');
+      assert.equal(dom.tensorImages, tensors.reduce((n, t) => n + (t.images?.shown ?? 0), 0), 'the tensors’ images are shown');
+      assert.deepEqual(dom.tensorTableRows, tensors.filter((t) => t.table).map((t) => t.table!.rowIndex.length), 'the tensor value table, row by row');
+      assert.ok(dom.tensorTableRows.length > 0);
+      assert.equal(dom.fallbackShown, false, 'a payload’s fallbacks are not shown');
       assert.equal(dom.modelRows, payloads<ModelSummaryPayload>(MIME.modelSummary)[0]!.layers.length, 'one model summary row per layer');
       assert.ok(dom.trainingPixels.length >= 2 && dom.trainingPixels.every((n) => n > 500), `training curves are drawn: ${dom.trainingPixels}`);
       assert.equal(dom.chartPixels.length, count(MIME.chart));
