@@ -17,3 +17,4 @@ export { serializeNotebook } from './serialize';
 export { linesToSource, sourceToLines } from './source';
 export { NOTEBOOK_SCHEMA } from './schema';
 export { bytesToItemData, itemDataToBytes, mimeStorage, type MimeStorage } from './mimeData';
+export { fromIpynb, toIpynb, type IpynbImport, type IpynbOrigin } from './ipynb';
