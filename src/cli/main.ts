@@ -9,13 +9,18 @@ import { doctorCommand } from './doctor';
 import { JUPYTER_USAGE, jupyterCommand, JupyterUsageError } from './jupyter';
 import { checkCommand, checkNotebook, CheckInputError, formatTypeError } from './check';
 import { DEFAULT_MAX_OUTPUT_MB } from '../host/outputs';
+import { CONVERT_USAGE, convertCommand, exportCommand, outKind, writeNotebookAs, type OutKind } from './convert';
+import { dirname } from 'node:path';
 
 const USAGE = `Usage: bmnb run <file.bmnb> [options]
 
 Runs every code cell of a notebook in order in one kernel and prints their outputs.
 
 Options:
-  --out <file>          write the executed notebook (with outputs) to <file>
+  --out <file>          write the executed notebook (with outputs) to <file>: a .bmnb, or by its
+                        extension an .ipynb, a self-contained .html report or .md (see bmnb export)
+  --to <format>         bmnb | ipynb | html | markdown: what --out is (default: by its extension;
+                        without --out, the notebook's name with that extension)
   --inplace             write the executed notebook back to <file.bmnb>
   --backend <name>      auto (default) | ${BACKENDS.join(' | ')}
   --param name=value    override an assignment in the cell tagged "parameters" (repeatable)
@@ -41,6 +46,8 @@ to install them, the CUDA/cuDNN libraries tfjs-node-gpu needs, and what auto wou
   --json                print the report as JSON
 Exit codes: 0 at least one backend loads, 1 none does, 2 bad input.
 
+${CONVERT_USAGE}
+
 ${JUPYTER_USAGE}`;
 
 class UsageError extends Error {}
@@ -54,6 +61,7 @@ function parse(argv: string[]) {
       strict: true,
       options: {
         out: { type: 'string' },
+        to: { type: 'string' },
         inplace: { type: 'boolean', default: false },
         backend: { type: 'string', default: 'auto' },
         param: { type: 'string', multiple: true, default: [] },
@@ -66,7 +74,7 @@ function parse(argv: string[]) {
     });
   } catch (err) {
     const message = (err as Error).message.replace(/\. To specify a positional argument.*$/, '');
-    throw new UsageError(`${message}\nValid options: --out, --inplace, --backend, --param, --timeout, --max-memory, --max-output, --typecheck, --help`);
+    throw new UsageError(`${message}\nValid options: --out, --to, --inplace, --backend, --param, --timeout, --max-memory, --max-output, --typecheck, --help`);
   }
   return parsed;
 }
@@ -86,6 +94,8 @@ async function main(argv: string[]): Promise<number> {
     const { json } = parseDoctor(argv.slice(1));
     return doctorCommand({ kernelPath: defaultKernelPath(), dir: process.cwd(), json, stdout: process.stdout });
   }
+  if (argv[0] === 'convert') return convertCommand(argv.slice(1), dirname(defaultKernelPath()), process.stderr);
+  if (argv[0] === 'export') return exportCommand(argv.slice(1), dirname(defaultKernelPath()), process.stderr);
   if (argv[0] === 'check') return checkCommand(argv.slice(1), process.stdout, process.stderr);
   if (argv[0] === 'jupyter') {
     try {
@@ -101,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
     return positionals.length === 0 && !values.help ? EXIT.badInput : EXIT.ok;
   }
   const [command, file, ...extra] = positionals;
-  if (command !== 'run') throw new UsageError(`unknown command '${command}'; the commands are: run, check, doctor, jupyter`);
+  if (command !== 'run') throw new UsageError(`unknown command '${command}'; the commands are: run, check, convert, export, doctor, jupyter`);
   if (!file) throw new UsageError('bmnb run needs a notebook file: bmnb run <file.bmnb>');
   if (extra.length > 0) throw new UsageError(`unexpected argument(s): ${extra.join(' ')}`);
   const backend = values.backend as string;
@@ -109,6 +119,13 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`unknown backend '${backend}'; valid backends: auto, ${BACKENDS.join(', ')}`);
   }
   if (values.out && values.inplace) throw new UsageError('use either --out or --inplace, not both');
+  const to = values.to === 'md' ? 'markdown' : (values.to as string | undefined);
+  if (to !== undefined && !['bmnb', 'ipynb', 'html', 'markdown'].includes(to)) throw new UsageError(`--to expects bmnb, ipynb, html or markdown, got '${to}'`);
+  if (to && values.inplace) throw new UsageError('--inplace writes the .bmnb itself: use --out <file> with --to');
+  const ext = { bmnb: '.bmnb', ipynb: '.ipynb', html: '.html', markdown: '.md' } as const;
+  const out = (values.out as string | undefined) ?? (to ? file.replace(/(\.bmnb)?$/, ext[to as OutKind]) : undefined);
+  if (out && to && out === file) throw new UsageError(`--to ${to} would write over ${file}: name another file with --out`);
+  const kind: OutKind = (to as OutKind | undefined) ?? (out ? (outKind(out) ?? 'bmnb') : 'bmnb');
   const positive = (name: string, raw: string | undefined): number | undefined => {
     if (raw === undefined) return undefined;
     const n = Number(raw);
@@ -138,7 +155,8 @@ async function main(argv: string[]): Promise<number> {
   }
   return runNotebook({
     file,
-    out: values.out as string | undefined,
+    out,
+    writeOut: (nb, f) => writeNotebookAs(nb, f, kind, dirname(defaultKernelPath())),
     inplace: values.inplace as boolean,
     backend: backend as BackendName | 'auto',
     params,

@@ -18,6 +18,8 @@ export interface RunOptions {
   file: string;
   out?: string;
   inplace: boolean;
+  /** Writes the run notebook to `--out` (default: as .bmnb); `bmnb run --out report.html` exports. */
+  writeOut?(notebook: NotebookFile, file: string): Promise<void>;
   backend: BackendName | 'auto';
   params: [string, string][];
   /** Per cell, in seconds. */
@@ -157,7 +159,14 @@ export async function runNotebook(options: RunOptions): Promise<number> {
 
   for (const [cell, outcome] of ran) record(cell, outcome);
   // Written after the kernel is gone, atomically: a failed run still keeps every output up to its error.
-  if (outFile) writeFileAtomic(outFile, serializeNotebook(notebook));
+  if (outFile) {
+    try {
+      await (options.writeOut ?? ((nb, f) => writeFileAtomic(f, serializeNotebook(nb))))(notebook, outFile);
+    } catch (err) {
+      options.stderr.write(`bmnb: could not write ${outFile}: ${err instanceof Error ? err.message : String(err)}\n`);
+      return EXIT.cellFailed;
+    }
+  }
   report.finished(outFile, exitCode === EXIT.ok ? codeCells.length : undefined);
   return exitCode;
 }

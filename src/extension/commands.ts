@@ -7,6 +7,7 @@ import { NOTEBOOK_TYPE, isBmnbNotebook } from './bmnbNotebooks';
 import { backendFor, type BmnbController } from './controller';
 import { withNotebookBackend } from './metadata';
 import { readSettings } from './settings';
+import { exportNotebook, importNotebook } from './share';
 
 let doctorChannel: vscode.OutputChannel | undefined;
 
@@ -106,5 +107,12 @@ export function registerCommands(controller: BmnbController, log: vscode.LogOutp
     }),
     vscode.commands.registerCommand('bmnb.selectBackend', () => selectBackend(controller)),
     vscode.commands.registerCommand('bmnb.showKernelLog', () => log.show()),
+    ...(['ipynb', 'html', 'markdown'] as const).map((format) =>
+      vscode.commands.registerCommand(`bmnb.export.${format}`, () => {
+        const nb = activeNotebook();
+        return nb ? exportNotebook(nb, format, extensionPath ?? join(__dirname, '..')) : undefined;
+      }),
+    ),
+    vscode.commands.registerCommand('bmnb.importIpynb', (from?: vscode.Uri) => importNotebook(extensionPath ?? join(__dirname, '..'), from instanceof vscode.Uri ? from : undefined)),
   ];
 }

@@ -737,6 +737,28 @@ rows listed: ${JSON.stringify(seen)}`);
     );
   }
 
+  /**
+   * Answers the file dialog a command opened (VS Code's own dialog in the browser: a quick input
+   * holding a path): types `path` when given (else keeps the one suggested), then presses Enter.
+   * Returns the path it accepted.
+   */
+  async acceptFileDialog(path?: string, opts: WaitOptions = {}): Promise<string> {
+    const timeoutMs = opts.timeoutMs ?? scaled(TIMEOUTS.action);
+    const suggested = await this.waitFor(
+      'a file dialog (a quick input holding a path)',
+      async () => ((await this.quickInputVisible()) ? (await this.inputValue()).startsWith('/') && (await this.inputValue()) : undefined),
+      { timeoutMs },
+    );
+    if (path !== undefined) {
+      await this.page.keyboard.press('Control+A');
+      await this.page.keyboard.type(path);
+      await this.waitFor(`the file dialog to hold ${path}`, async () => (await this.inputValue()) === path, { timeoutMs });
+    }
+    await this.page.keyboard.press('Enter');
+    await this.waitFor('the file dialog to close', async () => !(await this.quickInputVisible()), { timeoutMs });
+    return path ?? suggested;
+  }
+
   // ------------------------------------------------------------------ editors
 
   /** The active editor: its resource path (from the active tab) and kind. */
