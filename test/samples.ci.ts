@@ -4,12 +4,16 @@
  * top-level `testAccuracy`) must clear a floor set from measured quick runs. The CIFAR-10 samples
  * run on a small CIFAR-format fixture (CI has no internet).
  *
+ * Each run notebook is then shared as a user would: `bmnb convert` to .ipynb and back gives the same
+ * bytes, the .ipynb validates with Jupyter's own nbformat and renders with `jupyter nbconvert --to
+ * html` showing the PNG and HTML fallbacks, and `bmnb export --to html` stays within 3 MB.
+ *
  *   npm run test:samples        (several minutes: it trains five models)
  */
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseNotebook, serializeNotebook, sourceToLines } from '../src/format';
@@ -34,6 +38,36 @@ const SAMPLES: Sample[] = [
   { file: '003-mnist-dense.bmnb', params: { epochs: 1, trainSize: 6000, testSize: 1000 }, floor: 0.65 },
   { file: '004-mnist-cnn.bmnb', params: { epochs: 1, trainSize: 2000, testSize: 1000 }, floor: 0.65 },
 ];
+
+const PYTHON = process.env.BMNB_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+/** The most a sample's HTML report may weigh (the issue's target for a notebook with curves). */
+const MAX_HTML_BYTES = 3 * 1024 * 1024;
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, [CLI_PATH, ...args], { encoding: 'utf8', timeout: 5 * 60_000 });
+  assert.equal(r.status, 0, `bmnb ${args.join(' ')} exited ${r.status}\n${r.stderr.slice(-3000)}`);
+}
+
+/** A run sample, shared: .ipynb and back (same bytes), nbformat, nbconvert's HTML, bmnb's HTML. */
+function shareSample(bmnb: string) {
+  const ipynb = bmnb.replace(/\.bmnb$/, '.ipynb');
+  const back = bmnb.replace(/\.bmnb$/, '.back.bmnb');
+  cli(['convert', bmnb, ipynb]);
+  cli(['convert', ipynb, back]);
+  assert.equal(readFileSync(back, 'utf8'), readFileSync(bmnb, 'utf8'), `${ipynb} converts back to the same bytes`);
+  const check = spawnSync(PYTHON, ['-c', 'import nbformat, sys; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))', ipynb], { encoding: 'utf8' });
+  assert.equal(check.status, 0, `nbformat rejects ${ipynb}: ${check.stderr}`);
+  const nbconvert = spawnSync(PYTHON, ['-m', 'nbconvert', '--to', 'html', '--output-dir', join(bmnb, '..'), ipynb], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(nbconvert.status, 0, `jupyter nbconvert --to html failed: ${nbconvert.stderr.slice(-2000)}`);
+  const jupyterHtml = readFileSync(ipynb.replace(/\.ipynb$/, '.html'), 'utf8');
+  assert.match(jupyterHtml, /<img src="data:image\/png;base64,/, "nbconvert's HTML shows the PNG fallbacks (training curves, image grids)");
+  assert.match(jupyterHtml, /<table>/, "nbconvert's HTML shows the HTML tables (model summary, tensors)");
+  const report = bmnb.replace(/\.bmnb$/, '.report.html');
+  cli(['export', bmnb, '--to', 'html', '--out', report]);
+  const bytes = statSync(report).size;
+  console.log(`${bmnb.split('/').pop()}: HTML report ${(bytes / 1024 / 1024).toFixed(2)} MB, .ipynb ${(statSync(ipynb).size / 1024).toFixed(0)} KB`);
+  assert.ok(bytes <= MAX_HTML_BYTES, `the HTML report is ${bytes} bytes, over ${MAX_HTML_BYTES}`);
+}
 
 /** Runs a sample through the CLI with a last cell appended that reports `testAccuracy`. */
 function runSample(sample: Sample, dir: string, dataDir: string) {
@@ -70,6 +104,7 @@ describe('sample notebooks, quick mode', () => {
       const { testAccuracy } = JSON.parse(report) as { testAccuracy: number };
       console.log(`${sample.file}: test accuracy ${testAccuracy.toFixed(4)} in ${seconds.toFixed(1)} s`);
       assert.ok(testAccuracy >= sample.floor, `test accuracy ${testAccuracy} is under the floor ${sample.floor}`);
+      shareSample(join(dir, `out-${sample.file}`));
     });
   }
 });
