@@ -167,7 +167,7 @@ describe('bmnb run', () => {
     const opt = bmnb(['run', 'nb.bmnb', '--fast'], { cwd: dir });
     assert.equal(opt.code, 2);
     assert.match(opt.stderr, /Unknown option '--fast'/);
-    assert.match(opt.stderr, /Valid options: --out, --inplace, --backend, --param, --timeout/);
+    assert.match(opt.stderr, /Valid options: --out, --to, --inplace, --backend, --param, --timeout/);
     const backend = bmnb(['run', 'nb.bmnb', '--backend', 'cuda'], { cwd: dir });
     assert.equal(backend.code, 2);
     assert.match(backend.stderr, /unknown backend 'cuda'; valid backends: auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu/);
