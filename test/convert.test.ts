@@ -141,6 +141,7 @@ describe('bmnb convert and bmnb export', () => {
     for (const image of images) assert.equal(readFileSync(join(dir, 'docs', image)).subarray(1, 4).toString('latin1'), 'PNG');
     assert.match(text, /```ts\nmodel\.summary\(\)\n```/);
     assert.match(text, /<table>/);
+    assert.doesNotMatch(text, /data:image\/png/, 'images are files, not inline copies');
     assert.match(text, /```mermaid\ngraph TD/);
   });
 

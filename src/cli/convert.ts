@@ -145,7 +145,7 @@ export async function convertCommand(argv: string[], distDir: string, stderr: No
   const { notebook, notes } = readAnyNotebook(input);
   for (const note of notes) stderr.write(`bmnb: ${note}\n`);
   await writeNotebookAs(notebook, output, to, distDir);
-  stderr.write(`bmnb: wrote ${output} (${notebook.cells.length} cells)\n`);
+  stderr.write(`bmnb: wrote ${output} (${notebook.cells.length} cell${notebook.cells.length === 1 ? '' : 's'})\n`);
   return EXIT.ok;
 }
 

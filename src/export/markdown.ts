@@ -56,7 +56,9 @@ export function exportMarkdown(nb: NotebookFile, options: { filesDir: string }):
         const alt = (payload ? describePayload(payload) : '') || 'output';
         out.push(`![${alt.replace(/[[\]\\]/g, '')}](${addFile(cellIndex, outputIndex, image.mime, bytes)})`);
       }
-      if (html) out.push(itemText(html).trim());
+      // The kernel's HTML fallback carries its PNG too (for frontends that show only the HTML):
+      // here the PNG is a file beside the Markdown, so the inline copy is dropped.
+      if (html) out.push(itemText(html).replace(/^<p><img [^>]*src="data:image\/png;base64,[^"]*"><\/p>\n?/, '').trim());
       if (!image && !html && text) out.push(fenced(stripAnsi(itemText(text))));
       return out;
     }

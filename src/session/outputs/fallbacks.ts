@@ -178,6 +178,15 @@ export function linePng(series: { name: string; x: number[]; y: JsonNumber[] }[]
   return PNG.sync.write(png).toString('base64');
 }
 
+/**
+ * The HTML with the PNG shown above it. Jupyter frontends show one MIME type per output, and
+ * JupyterLab, the classic notebook, nbconvert and GitHub rank text/html above image/png: without
+ * the image in the HTML they would show a chart's data table and never its curves.
+ */
+function withImage(png: string | undefined, alt: string, html: string): string {
+  return png ? `<p><img alt="${escapeHtml(alt)}" src="data:image/png;base64,${png}"></p>\n${html}` : html;
+}
+
 /** `items` with the fallbacks of their bmnb payloads added (text/plain stays last). */
 export function withFallbacks(items: OutputItemPayload[]): OutputItemPayload[] {
   const extra: OutputItemPayload[] = [];
@@ -187,7 +196,7 @@ export function withFallbacks(items: OutputItemPayload[]): OutputItemPayload[] {
         const p = item.data as TensorPayload;
         const png = tensorGridPng(p);
         if (png) extra.push({ mime: 'image/png', data: png });
-        extra.push({ mime: 'text/html', data: tensorHtml(p) });
+        extra.push({ mime: 'text/html', data: withImage(png, 'the first images', tensorHtml(p)) });
       } else if (item.mime === MIME.modelSummary) {
         extra.push({ mime: 'text/html', data: modelHtml(item.data as ModelSummaryPayload) });
       } else if (item.mime === MIME.chart || item.mime === MIME.training) {
@@ -198,7 +207,7 @@ export function withFallbacks(items: OutputItemPayload[]): OutputItemPayload[] {
         const series = drawn ? seriesOf(p) : undefined;
         const png = series ? linePng(series) : undefined;
         if (png) extra.push({ mime: 'image/png', data: png });
-        extra.push({ mime: 'text/html', data: chartHtml(p) });
+        extra.push({ mime: 'text/html', data: withImage(png, 'status' in p ? 'training curves' : (p.title ?? 'chart'), chartHtml(p)) });
       }
     } catch {
       // A fallback that cannot be made is left out: the payload and text/plain still go.
