@@ -4,14 +4,14 @@
  * (src/format/ipynb.ts, src/export/); the static fallbacks of bmnb's payloads (PNG images, HTML
  * tables) are made by a kernel process, the code a Jupyter session uses (src/host renderFallbacks).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { fromIpynb, NotebookFormatError, parseNotebook, serializeNotebook, toIpynb, type NotebookFile, type OutputItem } from '../format';
+import { fromIpynb, parseNotebook, serializeNotebook, toIpynb, type NotebookFile, type OutputItem } from '../format';
 import { renderFallbacks } from '../host/kernelClient';
 import type { OutputItemPayload } from '../protocol';
 import { writeFileAtomic } from './atomicWrite';
-import { BadInputError, EXIT } from './run';
+import { BadInputError, EXIT, readNotebookFile } from './run';
 
 export const CONVERT_USAGE = `Usage: bmnb convert <in> <out> [--force]
 
@@ -29,23 +29,11 @@ system) or Markdown with images in <name>_files/. Default <out>: the input with 
 
 /** The notebook in a .bmnb or .ipynb file; bad input is a BadInputError naming the file. */
 export function readAnyNotebook(file: string): { notebook: NotebookFile; notes: string[] } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new BadInputError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read it (${(err as Error).message})`);
-  }
-  try {
-    if (extname(file).toLowerCase() === '.ipynb') {
-      const imported = fromIpynb(text);
-      return { notebook: imported.notebook, notes: imported.notes };
-    }
-    return { notebook: parseNotebook(text), notes: [] };
-  } catch (err) {
-    if (err instanceof NotebookFormatError) throw new BadInputError(`${file}: ${err.message}`);
-    throw err;
-  }
+  return readNotebookFile(file, (text) => {
+    if (extname(file).toLowerCase() !== '.ipynb') return { notebook: parseNotebook(text), notes: [] };
+    const imported = fromIpynb(text);
+    return { notebook: imported.notebook, notes: imported.notes };
+  });
 }
 
 const isPayload = (mime: string) => mime.startsWith('application/vnd.bmnb.');

@@ -39,7 +39,8 @@ export const EXIT = { ok: 0, cellFailed: 1, badInput: 2 } as const;
 
 export class BadInputError extends Error {}
 
-function loadNotebook(file: string): NotebookFile {
+/** Reads and parses a notebook file; a missing, unreadable or malformed one is a BadInputError naming it. */
+export function readNotebookFile<T>(file: string, parse: (text: string) => T): T {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -48,12 +49,14 @@ function loadNotebook(file: string): NotebookFile {
     throw new BadInputError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read it (${(err as Error).message})`);
   }
   try {
-    return parseNotebook(text);
+    return parse(text);
   } catch (err) {
     if (err instanceof NotebookFormatError) throw new BadInputError(`${file}: ${err.message}`);
     throw err;
   }
 }
+
+const loadNotebook = (file: string): NotebookFile => readNotebookFile(file, parseNotebook);
 
 /**
  * The code each cell runs: its own, except the cell tagged `parameters` with `--param` values
