@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
+import { buildSimd } from './scripts/build-simd.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -119,6 +120,7 @@ if (watch) {
   for (const options of bundles) await (await context(options)).watch();
 } else {
   await Promise.all(bundles.map((options) => build(options)));
+  buildSimd();
   // The .vsix ships only the declarations a notebook can reach (a few seconds: it runs the language service once).
   if (production) execFileSync(process.execPath, ['--import', 'tsx', 'scripts/prune-types.ts'], { stdio: 'inherit' });
 }

@@ -1,5 +1,9 @@
-/** bmnb's wasm Conv2DBackpropFilter (tfjs-backend-wasm lacks it) gives the cpu backend's answers, in chunks too, and refuses NCHW. */
-import { before, describe, test } from 'node:test';
+/**
+ * bmnb's wasm Conv2DBackpropFilter (tfjs-backend-wasm lacks it) gives the cpu backend's answers, in
+ * chunks too, and refuses NCHW: with the SIMD kernel for small filters (K = taps·in-channels of at
+ * most 32) and without it (BMNB_SIMD=0: im2col and the backend's BatchMatMul for every filter).
+ */
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -8,7 +12,14 @@ import { assertClose, compareKernel, on, rand, sizeOf, useOps, wasmDataIds, type
 
 before(() => useOps(conv2DBackpropFilter));
 
-describe('Conv2DBackpropFilter matches cpu', () => {
+for (const simd of [true, false]) describe(`Conv2DBackpropFilter matches cpu (${simd ? 'SIMD for small filters' : 'im2col and BatchMatMul'})`, () => {
+  before(() => {
+    process.env.BMNB_SIMD = simd ? '1' : '0';
+  });
+  after(() => {
+    delete process.env.BMNB_SIMD;
+  });
+
   const cases: Array<{ x: Shape4; f: Shape4; strides: number | [number, number]; pad: Pad }> = [
     { x: [2, 9, 7, 3], f: [3, 3, 3, 4], strides: 1, pad: 'valid' },
     { x: [2, 9, 7, 3], f: [3, 3, 3, 4], strides: 1, pad: 'same' },

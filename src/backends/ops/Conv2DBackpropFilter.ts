@@ -7,19 +7,26 @@
  * need are the backend's own.
  *
  * It builds an im2col matrix [fH·fW·inC, N·outH·outW] of x in one JS pass and runs the backend's
- * `BatchMatMul` (XNNPACK) on it and dy, in chunks of output rows of at most 64 MiB. Like the
+ * `BatchMatMul` (XNNPACK) on it and dy, in chunks of output rows of at most 64 MiB. A filter of at
+ * most DIRECT_MAX_K taps·in-channels (a first conv: 3×3 over 1 or 3 channels) goes to bmnb's SIMD
+ * kernel instead, which accumulates dW directly: a product with 9 or 27 rows runs far below
+ * XNNPACK's speed (bench/results/profile.md). Like the
  * backend's own kernels it works on the wasm heap (reads and writes through
  * `backend.typedArrayFromHeap`, allocates with `backend.makeOutput`, frees its intermediates), so
  * the engine sees exactly one new data buffer per call and nothing is recorded on a gradient tape.
  * Only NHWC and dilations 1 (tfjs's own conv gradients refuse other dilations); anything else
  * throws, naming the op.
  */
+import { simdKernels } from '../simd';
 import type { Tfjs, TF } from '../tfjs';
 import type { Op } from './op';
 import {
   as4D, asWasmBackend, checkNHWC, checkNoDilation, input,
   type NumericArray, type Padding, type RoundingMode, type TensorInfo, type WasmBackendLike, type WasmCall,
 } from './wasmHeap';
+
+/** The most taps·in-channels (K) the direct SIMD kernel takes; past it, im2col and XNNPACK are faster. */
+const DIRECT_MAX_K = 32;
 
 /** Upper bound (in float32 elements) on one im2col chunk: 64 MiB. */
 const MAX_IM2COL_ELEMENTS = 1 << 24;
@@ -72,6 +79,17 @@ function run(tf: Tfjs, { inputs, backend, attrs }: WasmCall): TensorInfo {
   if (K === 0 || outChannels === 0) return backend.makeOutput(filterShape, 'float32');
   if (batchSize * perImage === 0) {
     return backend.makeOutput(filterShape, 'float32', undefined, new Float32Array(K * outChannels));
+  }
+
+  const simd = K <= DIRECT_MAX_K && x.dtype === 'float32' && dy.dtype === 'float32' ? simdKernels(backend.wasm) : undefined;
+  if (simd) {
+    const out = backend.makeOutput(filterShape, 'float32');
+    const [dw, xv, dyv] = [out, x, dy].map((t) => backend.typedArrayFromHeap(t));
+    simd.conv2dBackpropFilter(
+      xv!.byteOffset, dyv!.byteOffset, dw!.byteOffset, batchSize, inHeight, inWidth, inChannels,
+      outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth, top, left,
+    );
+    return out;
   }
 
   const batchMatMul = tf.getKernel('BatchMatMul', 'wasm') as TF.KernelConfig | undefined;

@@ -1,14 +1,33 @@
-/** bmnb's faster wasm MaxPoolGrad gives the cpu backend's answers (ties after a ReLU and NaN included) and leaves no temporaries. */
-import { before, describe, test } from 'node:test';
+/**
+ * bmnb's faster wasm MaxPoolGrad gives the cpu backend's answers (ties after a ReLU and NaN
+ * included) and leaves no temporaries: in the SIMD kernel (src/backends/simd/kernels.c) and in the
+ * JS loop it falls back to (BMNB_SIMD=0).
+ */
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { simdBuilt, simdKernels } from '../simd';
 import { maxPoolGrad } from './MaxPoolGrad';
 import { assertClose, on, rand, sizeOf, useOps, wasmDataIds, type Shape4 } from './testing';
 
 before(() => useOps(maxPoolGrad));
 
-describe('MaxPoolGrad matches cpu', () => {
+for (const simd of [true, false]) describe(`MaxPoolGrad matches cpu (${simd ? 'SIMD' : 'JS'})`, () => {
+  before(() => {
+    process.env.BMNB_SIMD = simd ? '1' : '0';
+  });
+  after(() => {
+    delete process.env.BMNB_SIMD;
+  });
+
+  test(`the ${simd ? 'SIMD kernel is' : 'JS loop is'} what runs`, async () => {
+    if (simd) assert.ok(simdBuilt(), 'dist/simd.wasm is built (npm run build; it needs clang and lld: bash scripts/simd-setup.sh)');
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { wasm: Parameters<typeof simdKernels>[0] };
+    assert.equal(simdKernels(backend.wasm) !== undefined, simd);
+  });
+
   const cases: Array<{ x: Shape4; size: number | [number, number]; strides: number | [number, number]; pad: 'valid' | 'same'; relu?: boolean }> = [
     { x: [2, 26, 26, 32], size: 2, strides: 2, pad: 'valid', relu: true }, // after the article CNN's first conv: many tied zeros
     { x: [2, 11, 11, 8], size: 2, strides: 2, pad: 'valid' }, // odd size: the last row and column are dropped

@@ -1,10 +1,12 @@
 /**
  * A faster `MaxPoolGrad` on wasm. tfjs-backend-wasm 4.22's is a plain C++ loop (43 ms for
- * `[128,26,26,32]`); here one JS pass over each window finds the first strict maximum (the cpu
- * backend's rule, which matters after a ReLU, where windows of zeros tie) and adds dy there
- * (15 ms). Non-float32 and shapes it does not cover go to the backend's own kernel. The fix
- * belongs in tfjs (`MaxPoolGrad`'s loops in `tfjs-backend-wasm/src/cc/kernels/`).
+ * `[128,26,26,32]`); here one pass over each window finds the first strict maximum (the cpu
+ * backend's rule, which matters after a ReLU, where windows of zeros tie) and adds dy there: four
+ * channels at a time in bmnb's SIMD kernel (src/backends/simd/kernels.c), or in JS (15 ms) where
+ * that was not built. Non-float32 and shapes it does not cover go to the backend's own kernel. The
+ * fix belongs in tfjs (`MaxPoolGrad`'s loops in `tfjs-backend-wasm/src/cc/kernels/`).
  */
+import { simdKernels } from '../simd';
 import type { Tfjs } from '../tfjs';
 import type { Op } from './op';
 import { as4D, asWasmBackend, input, type Padding, type RoundingMode, type TensorInfo, type WasmBackendLike, type WasmCall } from './wasmHeap';
@@ -39,6 +41,11 @@ function run(tf: Tfjs, { inputs, backend, attrs }: WasmCall): TensorInfo | null 
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
   const xv = backend.typedArrayFromHeap(x);
   const dyv = backend.typedArrayFromHeap(dy);
+  const simd = simdKernels(backend.wasm);
+  if (simd) {
+    simd.maxPoolGrad(xv.byteOffset, dyv.byteOffset, dx.byteOffset, N, H, W, C, oH, oW, fH, fW, sH, sW, top, left);
+    return out;
+  }
   dx.fill(0);
   // Per window: the offsets of its taps inside the image, in row-major order; then per channel the
   // first strict maximum over them, kept in registers.

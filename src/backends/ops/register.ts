@@ -14,6 +14,7 @@ import { batchMatMul } from './BatchMatMul';
 import { fusedMatMul } from './_FusedMatMul';
 import { conv2DBackpropInput } from './Conv2DBackpropInput';
 import { maxPoolGrad } from './MaxPoolGrad';
+import { sum } from './Sum';
 import { slice } from './Slice';
 import { gatherV2 } from './GatherV2';
 import { transformCpu, transformWasm } from './Transform';
@@ -34,6 +35,7 @@ export const WASM_OPS: readonly Op<unknown>[] = [
   fusedMatMul,
   conv2DBackpropInput,
   maxPoolGrad,
+  sum,
   slice,
   gatherV2,
 ];

@@ -3,6 +3,7 @@
  * live on the wasm heap), copies between heap views, and argument checks that name the op and the
  * problem.
  */
+import type { WasmModuleLike } from '../simd';
 import type { TF } from '../tfjs';
 import type { OpCall, TensorInfo } from './op';
 
@@ -15,6 +16,8 @@ export interface WasmBackendLike {
   makeOutput(shape: number[], dtype: TF.DataType, memoryOffset?: number, values?: TF.TypedArray): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): NumericArray;
   disposeData(dataId: DataId, force?: boolean): boolean;
+  /** The emscripten module: its memory, for bmnb's SIMD kernels (src/backends/simd.ts). */
+  wasm?: WasmModuleLike;
 }
 
 export type WasmCall = OpCall<WasmBackendLike>;
