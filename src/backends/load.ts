@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import type { BackendName, BackendReport, BackendStatus, GpuAdapter } from '../protocol';
 import { AUTO_ORDER, BACKEND_PACKAGES, BACKENDS } from '../protocol';
 import { registerOps } from './ops/register';
+import { simdBuilt } from './simd';
 import { registerThreadedWasm, threadedWasmFailure, threadedWasmPerKernel, wantedThreadMinFlops, wantedWasmThreads, wasmThreadsInUse } from './wasmThreads';
 import type { Tfjs } from './tfjs';
 import { registerFileIO } from './fileIO';
@@ -326,6 +327,7 @@ export async function probeBackend(name: BackendName, search: BackendSearch): Pr
     if (name === 'wasm') {
       report.facts.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
       report.facts.threads = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
+      report.facts['bmnb SIMD kernels'] = simdBuilt() ? 'built' : 'not built (no clang when bmnb was built: bash scripts/simd-setup.sh, then npm run build)';
     }
     if (loaded.adapter) {
       const a = loaded.adapter;

@@ -49,6 +49,7 @@ describe('bmnb doctor', () => {
     assert.match(by.wasm.path ?? '', /node_modules[\\/]@tensorflow[\\/]tfjs-backend-wasm$/);
     assert.equal(typeof by.wasm.facts.simd, 'boolean');
     assert.equal(typeof by.wasm.facts.threads, 'boolean');
+    assert.equal(by.wasm.facts['bmnb SIMD kernels'], 'built', 'the build made dist/simd.wasm (clang and lld: bash scripts/simd-setup.sh)');
     assert.equal(by.cpu.loads, true);
     assert.match(by.cpu.tfjsCore ?? '', /^\d+\.\d+\.\d+$/);
     assert.equal(by['tensorflow-gpu'].loads, false);

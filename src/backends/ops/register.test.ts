@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { anyBackend, kernelOps, overrideKernel, type Op } from './op';
-import { CPU_OPS, registerOps, WASM_OPS } from './register';
+import { CPU_OPS, registerOps, WASM_OPS, WASM_OPS_OVER_GUARDS } from './register';
 import { useOps } from './testing';
 
 const stockWasm = new Set(tf.getKernelsForBackend('wasm').map((k) => k.kernelName));
@@ -18,16 +18,23 @@ before(() => useOps());
 
 describe('the lists', () => {
   test("the missing ops are missing from tfjs-backend-wasm 4.22, and the others replace kernels it has (tfjs is pinned: when this fails, an op can go)", () => {
-    for (const op of WASM_OPS) {
+    const all = [...WASM_OPS, ...WASM_OPS_OVER_GUARDS];
+    for (const op of all) {
       assert.equal(stockWasm.has(op.kernelName), op.reason !== 'missing', `${op.kernelName} (${op.reason}) in stock wasm`);
     }
-    assert.deepEqual([...new Set(WASM_OPS.map((op) => op.kernelName))].length, WASM_OPS.length, 'one op per kernel name');
+    assert.deepEqual([...new Set(all.map((op) => op.kernelName))].length, all.length, 'one op per kernel name');
   });
 
   test('registerOps puts every op of the list in place once; a second call changes nothing', () => {
     const names = registerOps(tf, 'wasm');
-    assert.deepEqual(names, WASM_OPS.map((op) => op.kernelName));
+    assert.deepEqual(names, [...WASM_OPS, ...WASM_OPS_OVER_GUARDS].map((op) => op.kernelName));
     for (const op of WASM_OPS) assert.deepEqual(kernelOps(tf, op.kernelName, 'wasm'), [`${op.reason}:wasm:${op.kernelName}`]);
+    // Over the complex64 guard: a complex sum still goes to cpu (and fails there as it does on cpu).
+    for (const op of WASM_OPS_OVER_GUARDS) {
+      const ops = kernelOps(tf, op.kernelName, 'wasm');
+      assert.equal(ops.length, 2, `${op.kernelName} holds bmnb's op over the complex64 guard: ${ops.join(', ')}`);
+      assert.equal(ops[1], `${op.reason}:wasm:${op.kernelName}`, 'the op is outermost');
+    }
     const funcs = names.map((n) => tf.getKernel(n, 'wasm').kernelFunc);
     assert.deepEqual(registerOps(tf, 'wasm'), names);
     assert.deepEqual(names.map((n) => tf.getKernel(n, 'wasm').kernelFunc), funcs, 'a second call must not wrap again');

@@ -35,10 +35,16 @@ export const WASM_OPS: readonly Op<unknown>[] = [
   fusedMatMul,
   conv2DBackpropInput,
   maxPoolGrad,
-  sum,
   slice,
   gatherV2,
 ];
+
+/**
+ * bmnb's wasm ops registered over the complex64 guard (registerComplexOnCpu): they take float32
+ * only and hand every other call to the kernel below them, so a complex64 input still reaches the
+ * cpu backend's kernel (or its error) rather than a stock wasm kernel that misreads it.
+ */
+export const WASM_OPS_OVER_GUARDS: readonly Op<unknown>[] = [sum];
 
 /** bmnb's ops for the cpu backend. */
 export const CPU_OPS: readonly Op<unknown>[] = [transformCpu];
@@ -56,6 +62,7 @@ export function registerOps(tf: Tfjs, backendName: keyof typeof OPS_OF): string[
   if (backendName === 'wasm') {
     registerCpuFallbacks(tf);
     registerComplexOnCpu(tf);
+    names.push(...WASM_OPS_OVER_GUARDS.filter((op) => overrideKernel(tf, op)).map((op) => op.kernelName));
   }
   return names;
 }
