@@ -9,7 +9,10 @@
  * 2. `+ matMul`: the transposed BatchMatMul and _FusedMatMul (src/backends/ops/BatchMatMul.ts);
  * 3. `+ conv grads`: the faster Conv2DBackpropInput and MaxPoolGrad (src/backends/ops/), one thread;
  * 4. `+ threads`: the backend as the kernel process loads it (`loadBackend('wasm')`: every op of
- *    src/backends/ops/register.ts, and the threaded build with as many threads as it picks).
+ *    src/backends/ops/register.ts, and the threaded build with as many threads as it picks), but
+ *    without bmnb's SIMD kernels (BMNB_SIMD=0, as in every stage before);
+ * 5. `+ SIMD`: the same with the SIMD kernels (src/backends/simd/kernels.c: MaxPoolGrad, the
+ *    bias gradient's Sum): the kernel process as it runs.
  *
  * Run: `node --import tsx bench/profile.ts` (part of `npm run bench`); writes
  * bench/results/profile.md and profile.json. BENCH_PROFILE_STEPS (default 8) timed steps per
@@ -28,17 +31,21 @@ const STEPS = Number(process.env.BENCH_PROFILE_STEPS ?? 8);
 const TOP = Number(process.env.BENCH_PROFILE_TOP ?? 6);
 const BATCH = 128;
 
-type ModelId = 'dense' | 'cnn' | 'cnn3';
+type ModelId = 'dense' | 'cnn' | 'cnn3' | 'cnn3-cifar';
 const MODELS: Array<{ id: ModelId; name: string }> = [
   { id: 'dense', name: 'dense 784-64-10 (003)' },
   { id: 'cnn', name: 'CNN conv32-pool-dense128 (004)' },
-  { id: 'cnn3', name: 'CNN conv32-pool-conv64-pool-conv64-dense64 (000/002)' },
+  { id: 'cnn3', name: 'CNN conv32-pool-conv64-pool-conv64-dense64 (002)' },
+  { id: 'cnn3-cifar', name: 'the same on CIFAR-10 32×32×3 (000)' },
 ];
+
+/** The input of a model: MNIST's 28×28×1, or CIFAR-10's 32×32×3. */
+const inputShape = (id: ModelId): [number, number, number] => (id === 'cnn3-cifar' ? [32, 32, 3] : [28, 28, 1]);
 
 function build(tf: Tfjs, id: ModelId) {
   const L = tf.layers;
   const conv = (filters: number, first = false) =>
-    L.conv2d({ ...(first ? { inputShape: [28, 28, 1] } : {}), filters, kernelSize: 3, activation: 'relu' });
+    L.conv2d({ ...(first ? { inputShape: inputShape(id) } : {}), filters, kernelSize: 3, activation: 'relu' });
   const layers =
     id === 'dense'
       ? [L.flatten({ inputShape: [28, 28, 1] }), L.dense({ units: 64, activation: 'relu' })]
@@ -59,7 +66,7 @@ async function profileStage(tf: Tfjs, stage: string): Promise<StageResult> {
   const out: StageResult = { stage, models: [] };
   for (const { id } of MODELS) {
     const model = build(tf, id);
-    const x = tf.randomUniform([BATCH, 28, 28, 1]);
+    const x = tf.randomUniform([BATCH, ...inputShape(id)]);
     const y = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32'), 10).toFloat();
     // Warm up until the JIT has settled (a fresh process runs a dense step 3× slower at first):
     // at least 3 steps and 1 s. Then time at least STEPS steps and 1 s.
@@ -95,13 +102,13 @@ async function profileStage(tf: Tfjs, stage: string): Promise<StageResult> {
   return out;
 }
 
-const STAGES = ['stock', '+ matMul', '+ conv grads', '+ threads'] as const;
+const STAGES = ['stock', '+ matMul', '+ conv grads', '+ threads', '+ SIMD'] as const;
 
 /** One stage, in this process: prints its result as JSON on the last line. */
 async function runStage(stage: (typeof STAGES)[number]): Promise<void> {
   let tf: Tfjs;
   let detail: string;
-  if (stage === '+ threads') {
+  if (stage === '+ threads' || stage === '+ SIMD') {
     const loaded = await loadBackend('wasm', { notebookDir: process.cwd() });
     tf = loaded.tf;
     detail = loaded.detail;
@@ -129,7 +136,8 @@ async function main(): Promise<void> {
   const results: StageResult[] = [];
   for (const stage of STAGES) {
     const r = spawnSync(process.execPath, [...process.execArgv, __filename], {
-      env: { ...process.env, BENCH_PROFILE_STAGE: stage },
+      // Every stage before the last runs bmnb's ops without the SIMD kernels (their JS or stock versions).
+      env: { ...process.env, BENCH_PROFILE_STAGE: stage, BMNB_SIMD: stage === '+ SIMD' ? '1' : '0' },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       timeout: 600_000,

@@ -26,7 +26,9 @@
  * Run with `npm run bench` (after kernel.ts and outputs.ts) or
  * `node esbuild.mjs && node --import tsx bench/training.ts`; writes bench/results/training.md and
  * training.json. Other env vars: BENCH_TRAIN_BACKENDS (comma list, default all five),
- * BENCH_TRAIN_MODELS (dense,cnn,cnn3), BENCH_TRAIN_PYTORCH=0 to skip the peer.
+ * BENCH_TRAIN_MODELS (dense,cnn,cnn3,cnn3-cifar), BENCH_TRAIN_PYTORCH=0 to skip the peer.
+ * The CIFAR-10 shape (32×32×3) of the three-conv CNN trains on random data of that shape
+ * (10,000 samples at most; throughput does not depend on the values).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -68,7 +70,15 @@ interface ModelSpec {
   id: string;
   name: string;
   layers: Layer[];
+  /** [H, W, C] of a sample: MNIST's 28×28×1 unless given (CIFAR-10: 32×32×3, random values). */
+  input?: [number, number, number];
 }
+
+const inputOf = (spec: ModelSpec): [number, number, number] => spec.input ?? [28, 28, 1];
+/** Samples of CIFAR-shaped random data (60,000 would be 737 MB). */
+const CIFAR_SAMPLES = Math.min(SAMPLES, 10_000);
+/** The kernel's data for a model (MNIST: B.x / B.y; CIFAR-shaped: B.cx / B.cy) and how many samples it has. */
+const dataOf = (spec: ModelSpec) => (spec.input ? { x: 'B.cx', y: 'B.cy', samples: CIFAR_SAMPLES } : { x: 'B.x', y: 'B.y', samples: SAMPLES });
 
 const conv = (filters: number): Layer => ({ kind: 'conv', filters, kernel: 3 });
 const pool: Layer = { kind: 'pool' };
@@ -83,13 +93,19 @@ const ALL_MODELS: ModelSpec[] = [
     name: 'CNN conv32-pool-conv64-pool-conv64-dense64-dense10 (articles 000/002 on MNIST)',
     layers: [conv(32), pool, conv(64), pool, conv(64), flatten, dense(64), dense(10, true)],
   },
+  {
+    id: 'cnn3-cifar',
+    name: 'the same CNN on CIFAR-10 32×32×3 (article 000)',
+    layers: [conv(32), pool, conv(64), pool, conv(64), flatten, dense(64), dense(10, true)],
+    input: [32, 32, 3],
+  },
 ];
 const MODEL_IDS = (process.env.BENCH_TRAIN_MODELS ?? ALL_MODELS.map((m) => m.id).join(',')).split(',').map((s) => s.trim());
 const MODELS = ALL_MODELS.filter((m) => MODEL_IDS.includes(m.id));
 
-/** Multiply-adds of one forward pass of one 28×28×1 sample (conv and dense layers only). */
+/** Multiply-adds of one forward pass of one sample (conv and dense layers only). */
 function forwardMacs(spec: ModelSpec): number {
-  let [h, w, c] = [28, 28, 1];
+  let [h, w, c] = inputOf(spec);
   let flat = 0;
   let macs = 0;
   for (const l of spec.layers) {
@@ -117,7 +133,7 @@ const trainFlops = (spec: ModelSpec) => 3 * 2 * forwardMacs(spec);
 function tfjsLayers(spec: ModelSpec): string {
   return spec.layers
     .map((l, i) => {
-      const input = i === 0 ? 'inputShape: [28, 28, 1], ' : '';
+      const input = i === 0 ? `inputShape: [${inputOf(spec).join(', ')}], ` : '';
       switch (l.kind) {
         case 'conv':
           return `tf.layers.conv2d({ ${input}filters: ${l.filters}, kernelSize: ${l.kernel}, activation: 'relu' })`;
@@ -134,7 +150,7 @@ function tfjsLayers(spec: ModelSpec): string {
 
 /** nn.Sequential(...) of the same model (softmax is in CrossEntropyLoss). */
 function torchLayers(spec: ModelSpec): string {
-  let [h, w, c] = [28, 28, 1];
+  let [h, w, c] = inputOf(spec);
   let flat = 0;
   const out: string[] = [];
   for (const l of spec.layers) {
@@ -313,6 +329,11 @@ const B: any = {};
   B.y = oneHot(yTrain, 10);
   tf.dispose([yTrain, xTest, yTest]);
 }
+if (${MODELS.some((m) => m.input)}) {
+  // CIFAR-10-shaped random data: throughput does not depend on the values.
+  B.cx = tf.randomUniform([${CIFAR_SAMPLES}, 32, 32, 3]);
+  B.cy = oneHot(tf.randomUniform([${CIFAR_SAMPLES}], 0, 10, 'int32'), 10);
+}
 B.x.shape.join('x')`,
     );
     /** GFLOP/s reached on this backend by the model before: predicts the next one's time. */
@@ -322,7 +343,8 @@ B.x.shape.join('x')`,
       const m: Measurement = { model: spec.id };
       result.models.push(m);
       const minBatches = 1 + WARMUP_BATCHES + REPEATS;
-      const warmN = Math.min(SAMPLES, WARMUP_BATCHES * BATCH);
+      const data = dataOf(spec);
+      const warmN = Math.min(data.samples, WARMUP_BATCHES * BATCH);
       if (lastGflops > 0) {
         const predicted = (minBatches * BATCH * flops) / (lastGflops * 1e9);
         if (predicted > MAX_SECONDS) {
@@ -337,15 +359,15 @@ B.model = tf.sequential({ layers: [
   ${tfjsLayers(spec)},
 ] });
 B.model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
-await B.model.fit(B.x.slice(0, ${BATCH}), B.y.slice(0, ${BATCH}), { epochs: 1, batchSize: ${BATCH}, verbose: 0 });
+await B.model.fit(${data.x}.slice(0, ${BATCH}), ${data.y}.slice(0, ${BATCH}), { epochs: 1, batchSize: ${BATCH}, verbose: 0 });
 tf.dispose([B.wx, B.wy]);
-B.wx = B.x.slice(0, ${warmN});
-B.wy = B.y.slice(0, ${warmN});`,
+B.wx = ${data.x}.slice(0, ${warmN});
+B.wy = ${data.y}.slice(0, ${warmN});`,
       );
       const warm = Number(await cell(kernel, timedFit('B.wx', 'B.wy')));
       const warmRate = warmN / warm;
       const batches = Math.max(1, Math.round((SECONDS * warmRate) / BATCH));
-      const n = Math.min(SAMPLES, batches * BATCH);
+      const n = Math.min(data.samples, batches * BATCH);
       const predicted = (REPEATS * n) / warmRate;
       if (predicted > MAX_SECONDS) {
         m.skipped = `skipped: the warm-up ran ${round(warmRate, 1)} samples/s, so ${REPEATS} × ${n} samples would take ~${round(predicted, 0)} s (over BENCH_TRAIN_MAX_SECONDS=${MAX_SECONDS})`;
@@ -354,9 +376,9 @@ B.wy = B.y.slice(0, ${warmN});`,
       // the whole set is used as it is: no copy of 188 MB
       await cell(
         kernel,
-        `if (B.mx && B.mx !== B.x) tf.dispose([B.mx, B.my]);
-B.mx = ${n === SAMPLES} ? B.x : B.x.slice(0, ${n});
-B.my = ${n === SAMPLES} ? B.y : B.y.slice(0, ${n});`,
+        `if (B.mx && B.mx !== B.x && B.mx !== B.cx) tf.dispose([B.mx, B.my]);
+B.mx = ${n === data.samples} ? ${data.x} : ${data.x}.slice(0, ${n});
+B.my = ${n === data.samples} ? ${data.y} : ${data.y}.slice(0, ${n});`,
       );
       const runs: number[] = [];
       for (let i = 0; i < REPEATS; i++) runs.push(n / Number(await cell(kernel, timedFit('B.mx', 'B.my'))));
@@ -386,7 +408,7 @@ interface TorchResult {
 }
 
 function torchScript(): string {
-  const models = MODELS.map((m) => `    '${m.id}': lambda: ${torchLayers(m)},`).join('\n');
+  const models = MODELS.map((m) => `    '${m.id}': (lambda: ${torchLayers(m)}, (${[inputOf(m)[2], inputOf(m)[0], inputOf(m)[1]].join(', ')}), ${dataOf(m).samples}),`).join('\n');
   return `import json, sys, time
 import torch
 import torch.nn as nn
@@ -397,12 +419,9 @@ torch.manual_seed(0)
 MODELS = {
 ${models}
 }
-# MNIST-shaped random data (throughput does not depend on the values), NCHW.
-x_all = torch.rand(max_samples, 1, 28, 28)
-y_all = torch.randint(0, 10, (max_samples,))
 loss_fn = nn.CrossEntropyLoss()  # softmax + categorical cross-entropy
 
-def epoch(model, opt, n):
+def epoch(model, opt, n, x_all, y_all):
     # one epoch over the first n samples, shuffled, in batches (what tfjs fit does)
     perm = torch.randperm(n)
     t0 = time.perf_counter()
@@ -416,17 +435,21 @@ def epoch(model, opt, n):
     return time.perf_counter() - t0
 
 out = {'detail': 'torch %s, %d threads' % (torch.__version__, torch.get_num_threads()), 'models': {}}
-for name, make in MODELS.items():
+for name, (make, shape, samples) in MODELS.items():
+    # Random data of the model's input shape, NCHW (throughput does not depend on the values).
+    samples = min(samples, max_samples)
+    x_all = torch.rand(samples, *shape)
+    y_all = torch.randint(0, 10, (samples,))
     model = make()
     opt = torch.optim.Adam(model.parameters())
-    epoch(model, opt, batch)
-    warm_n = min(max_samples, warmup * batch)
-    rate = warm_n / epoch(model, opt, warm_n)
-    n = min(max_samples, max(1, round(seconds * rate / batch)) * batch)
+    epoch(model, opt, batch, x_all, y_all)
+    warm_n = min(samples, warmup * batch)
+    rate = warm_n / epoch(model, opt, warm_n, x_all, y_all)
+    n = min(samples, max(1, round(seconds * rate / batch)) * batch)
     if repeats * n / rate > max_seconds:
         out['models'][name] = {'skipped': 'would take ~%d s' % (repeats * n / rate)}
         continue
-    runs = [n / epoch(model, opt, n) for _ in range(repeats)]
+    runs = [n / epoch(model, opt, n, x_all, y_all) for _ in range(repeats)]
     out['models'][name] = {'samples': n, 'samplesPerSec': sorted(runs)[len(runs) // 2], 'runs': runs}
 print(json.dumps(out))
 `;
