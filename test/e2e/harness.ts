@@ -739,14 +739,21 @@ rows listed: ${JSON.stringify(seen)}`);
 
   /**
    * Answers the file dialog a command opened (VS Code's own dialog in the browser: a quick input
-   * holding a path): types `path` when given (else keeps the one suggested), then presses Enter.
-   * Returns the path it accepted.
+   * holding a path): types `path` when given (else keeps the one suggested, once it matches
+   * `expect`), then presses Enter. Returns the path it accepted.
    */
-  async acceptFileDialog(path?: string, opts: WaitOptions = {}): Promise<string> {
+  async acceptFileDialog(path?: string, opts: WaitOptions & { expect?: RegExp } = {}): Promise<string> {
     const timeoutMs = opts.timeoutMs ?? scaled(TIMEOUTS.action);
+    // `expect`: the path the dialog should suggest, waited for (a dialog opening right after another
+    // shows its folder first, then fills in its file name).
+    const wanted = opts.expect ?? /^\//;
     const suggested = await this.waitFor(
-      'a file dialog (a quick input holding a path)',
-      async () => ((await this.quickInputVisible()) ? (await this.inputValue()).startsWith('/') && (await this.inputValue()) : undefined),
+      `a file dialog (a quick input holding a path${opts.expect ? ` matching ${String(opts.expect)}` : ''})`,
+      async () => {
+        if (!(await this.quickInputVisible())) return undefined;
+        const value = await this.inputValue();
+        return value.startsWith('/') && wanted.test(value) ? value : undefined;
+      },
       { timeoutMs },
     );
     if (path !== undefined) {
@@ -754,9 +761,25 @@ rows listed: ${JSON.stringify(seen)}`);
       await this.page.keyboard.type(path);
       await this.waitFor(`the file dialog to hold ${path}`, async () => (await this.inputValue()) === path, { timeoutMs });
     }
+    // Enter accepts; a dialog still filling in its folder's listing can drop it, so while the
+    // dialog stays open, its OK button is clicked (by its text) every 2 s.
+    const accepted = path ?? suggested;
     await this.page.keyboard.press('Enter');
-    await this.waitFor('the file dialog to close', async () => !(await this.quickInputVisible()), { timeoutMs });
-    return path ?? suggested;
+    let last = Date.now();
+    await this.waitFor(
+      'the file dialog to close',
+      async () => {
+        // Closed, or another dialog (the command's next question) in its place.
+        if (!(await this.quickInputVisible()) || (await this.inputValue()) !== accepted) return true;
+        if (Date.now() - last > 2_000) {
+          last = Date.now();
+          await this.page.evaluate(`[...document.querySelectorAll('.quick-input-widget .monaco-button')].find((b) => b.textContent.trim() === 'OK')?.click()`);
+        }
+        return false;
+      },
+      { timeoutMs },
+    );
+    return accepted;
   }
 
   // ------------------------------------------------------------------ editors

@@ -77,7 +77,8 @@ describe('sharing a notebook from the editor', () => {
   test('Import Jupyter Notebook turns a tslab notebook into a .bmnb and opens it', async () => {
     await vscode.runCommand('Big Model Notebooks: Import Jupyter Notebook (.ipynb)…');
     await vscode.acceptFileDialog(join(ws, 'from-tslab.ipynb'));
-    const saved = await vscode.acceptFileDialog();
+    // The save dialog suggests the .bmnb beside the .ipynb.
+    const saved = await vscode.acceptFileDialog(undefined, { expect: /from-tslab\.bmnb$/ });
     assert.equal(saved, join(ws, 'from-tslab.bmnb'));
     await vscode.waitFor('from-tslab.bmnb to open as a notebook', async () => {
       const a = await vscode.activeEditor();
