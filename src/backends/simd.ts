@@ -17,6 +17,11 @@ export interface SimdKernels {
     x: number, dy: number, dx: number, n: number, h: number, w: number, c: number,
     oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number,
   ): void;
+  /** Conv2DBackpropFilter's im2col: output rows [r0, r0 + nr) of x into cols laid out [K, P] (byte offsets). */
+  im2colTransposed(
+    x: number, cols: number, r0: number, nr: number, h: number, w: number, c: number, oh: number, ow: number,
+    fh: number, fw: number, sh: number, sw: number, top: number, left: number,
+  ): void;
   /** Conv2DBackpropFilter over NHWC: dw [fh, fw, c, co] from x and dy (byte offsets), the conv's geometry after them. */
   conv2dBackpropFilter(
     x: number, dy: number, dw: number, n: number, h: number, w: number, c: number,
@@ -65,7 +70,7 @@ export function simdKernels(wasm: WasmModuleLike | undefined): SimdKernels | und
   if (!instances.has(memory)) {
     const module = compile(memory.buffer instanceof SharedArrayBuffer ? 'shared' : 'plain');
     const exports = module ? (new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, (...a: number[]) => void>) : undefined;
-    instances.set(memory, exports ? { sumRows: exports.sum_rows!, maxPoolGrad: exports.max_pool_grad!, conv2dBackpropFilter: exports.conv2d_backprop_filter! } : null);
+    instances.set(memory, exports ? { sumRows: exports.sum_rows!, maxPoolGrad: exports.max_pool_grad!, conv2dBackpropFilter: exports.conv2d_backprop_filter!, im2colTransposed: exports.im2col_transposed! } : null);
   }
   return instances.get(memory) ?? undefined;
 }

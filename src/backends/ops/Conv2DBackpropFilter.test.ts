@@ -32,6 +32,11 @@ for (const simd of [true, false]) describe(`Conv2DBackpropFilter matches cpu (${
     { x: [2, 11, 8, 3], f: [3, 3, 3, 2], strides: 1, pad: 1 },
     { x: [2, 11, 8, 3], f: [3, 3, 3, 2], strides: 2, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
     { x: [5, 28, 28, 1], f: [3, 3, 1, 32], strides: 1, pad: 'valid' },
+    // K over 32: im2col (the SIMD kernel transposes four pixels by four channels) and BatchMatMul.
+    { x: [2, 13, 13, 32], f: [3, 3, 32, 8], strides: 1, pad: 'valid' }, // the article CNN's second conv
+    { x: [2, 9, 10, 8], f: [3, 3, 8, 4], strides: 1, pad: 'same' }, // edges on both sides of every row
+    { x: [3, 11, 9, 12], f: [3, 3, 12, 5], strides: 2, pad: 'same' },
+    { x: [2, 7, 6, 6], f: [3, 2, 6, 3], strides: [1, 2], pad: 'valid' }, // channels not a multiple of 4
   ];
   for (const [i, c] of cases.entries()) {
     const what = `x[${c.x}] f[${c.f}] strides ${JSON.stringify(c.strides)} pad ${JSON.stringify(c.pad)}`;

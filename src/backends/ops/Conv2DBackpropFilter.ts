@@ -6,7 +6,8 @@
  * `AvgPoolGrad`, `FusedBatchNorm` and everything dropout, dense, flatten and batchNormalization
  * need are the backend's own.
  *
- * It builds an im2col matrix [fH·fW·inC, N·outH·outW] of x in one JS pass and runs the backend's
+ * It builds an im2col matrix [fH·fW·inC, N·outH·outW] of x in one pass (bmnb's SIMD kernel, or JS)
+ * and runs the backend's
  * `BatchMatMul` (XNNPACK) on it and dy, in chunks of output rows of at most 64 MiB. A filter of at
  * most DIRECT_MAX_K taps·in-channels (a first conv: 3×3 over 1 or 3 channels) goes to bmnb's SIMD
  * kernel instead, which accumulates dW directly: a product with 9 or 27 rows runs far below
@@ -92,6 +93,9 @@ function run(tf: Tfjs, { inputs, backend, attrs }: WasmCall): TensorInfo {
     return out;
   }
 
+  // The im2col matrix in bmnb's SIMD kernel (four pixels by four channels, transposed at a time),
+  // else in JS.
+  const im2colSimd = x.dtype === 'float32' ? simdKernels(backend.wasm) : undefined;
   const batchMatMul = tf.getKernel('BatchMatMul', 'wasm') as TF.KernelConfig | undefined;
   if (batchMatMul == null) throw new Error(`bmnb ${name}: the wasm backend has no BatchMatMul kernel`);
   const matMul = (a: TensorInfo, b: TensorInfo): TensorInfo =>
@@ -118,10 +122,17 @@ function run(tf: Tfjs, { inputs, backend, attrs }: WasmCall): TensorInfo {
       const start = r0 * outWidth * outChannels;
       backend.typedArrayFromHeap(dyChunk).set(dyv.subarray(start, start + P * outChannels));
     }
-    im2colTransposed(
-      xv, colsV, r0, nr, inHeight, inWidth, inChannels, outHeight, outWidth,
-      filterHeight, filterWidth, strideHeight, strideWidth, top, left,
-    );
+    if (im2colSimd) {
+      im2colSimd.im2colTransposed(
+        xv.byteOffset, colsV.byteOffset, r0, nr, inHeight, inWidth, inChannels, outHeight, outWidth,
+        filterHeight, filterWidth, strideHeight, strideWidth, top, left,
+      );
+    } else {
+      im2colTransposed(
+        xv, colsV, r0, nr, inHeight, inWidth, inChannels, outHeight, outWidth,
+        filterHeight, filterWidth, strideHeight, strideWidth, top, left,
+      );
+    }
     const b: TensorInfo = dyChunk ?? { dataId: dy.dataId, shape: [1, P, outChannels], dtype: 'float32' };
     const prod = matMul(cols, b);
     backend.disposeData(cols.dataId);

@@ -134,3 +134,59 @@ void conv2d_backprop_filter(const float *x, const float *dy, float *dw, int n_, 
     }
   }
 }
+
+/*
+ * im2col for Conv2DBackpropFilter's matrix product, NHWC: the patches of output rows
+ * [r0, r0 + nr) (row r = n·oh_ + oh) into cols, laid out [K, P] with row k = (kh·fw + kw)·c + ci and
+ * column p = (r - r0)·ow_ + ow; positions outside the image (padding) are 0. Each pixel's c
+ * channels go to c rows (a transpose), four pixels by four channels at a time.
+ */
+EXPORT("im2col_transposed")
+void im2col_transposed(const float *x, float *cols, int r0, int nr, int h_, int w_, int c, int oh_, int ow_,
+                       int fh, int fw, int sh, int sw, int top, int left) {
+  long P = (long)nr * ow_;
+  int c4 = c & ~3;
+  for (int kh = 0; kh < fh; kh++) {
+    for (int kw = 0; kw < fw; kw++) {
+      float *base = cols + (long)((kh * fw + kw) * c) * P;
+      for (int r = 0; r < nr; r++) {
+        int n = (r0 + r) / oh_, oh = (r0 + r) % oh_;
+        int ih = oh * sh + kh - top;
+        long p0 = (long)r * ow_;
+        int row_inside = ih >= 0 && ih < h_;
+        const float *row = x + ((long)n * h_ + (row_inside ? ih : 0)) * w_ * c;
+        for (int ow = 0; ow < ow_;) {
+          int iw0 = ow * sw + kw - left, iw3 = (ow + 3) * sw + kw - left;
+          float *d = base + p0 + ow;
+          if (row_inside && ow + 4 <= ow_ && iw0 >= 0 && iw3 < w_) {
+            /* Four pixels inside the image: their channels, transposed 4×4 at a time. */
+            const float *s0 = row + (long)iw0 * c, *s1 = s0 + (long)sw * c, *s2 = s1 + (long)sw * c, *s3 = s2 + (long)sw * c;
+            int ci = 0;
+            for (; ci < c4; ci += 4) {
+              v128_t a = wasm_v128_load(s0 + ci), b = wasm_v128_load(s1 + ci);
+              v128_t e = wasm_v128_load(s2 + ci), f = wasm_v128_load(s3 + ci);
+              v128_t ab_lo = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), ab_hi = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);
+              v128_t ef_lo = wasm_i32x4_shuffle(e, f, 0, 4, 1, 5), ef_hi = wasm_i32x4_shuffle(e, f, 2, 6, 3, 7);
+              wasm_v128_store(d + (ci + 0) * P, wasm_i64x2_shuffle(ab_lo, ef_lo, 0, 2));
+              wasm_v128_store(d + (ci + 1) * P, wasm_i64x2_shuffle(ab_lo, ef_lo, 1, 3));
+              wasm_v128_store(d + (ci + 2) * P, wasm_i64x2_shuffle(ab_hi, ef_hi, 0, 2));
+              wasm_v128_store(d + (ci + 3) * P, wasm_i64x2_shuffle(ab_hi, ef_hi, 1, 3));
+            }
+            for (; ci < c; ci++) {
+              d[ci * P + 0] = s0[ci];
+              d[ci * P + 1] = s1[ci];
+              d[ci * P + 2] = s2[ci];
+              d[ci * P + 3] = s3[ci];
+            }
+            ow += 4;
+          } else {
+            /* One pixel: at an edge (zeros outside the image) or the row's last few. */
+            int inside = row_inside && iw0 >= 0 && iw0 < w_;
+            for (int ci = 0; ci < c; ci++) d[ci * P] = inside ? row[(long)iw0 * c + ci] : 0.0f;
+            ow += 1;
+          }
+        }
+      }
+    }
+  }
+}
