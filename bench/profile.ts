@@ -12,7 +12,15 @@
  *    src/backends/ops/register.ts, and the threaded build with as many threads as it picks), but
  *    without bmnb's SIMD kernels (BMNB_SIMD=0, as in every stage before);
  * 5. `+ SIMD`: the same with the SIMD kernels (src/backends/simd/kernels.c: MaxPoolGrad, the
- *    bias gradient's Sum): the kernel process as it runs.
+ *    bias gradient's Sum, Conv2DBackpropFilter's im2col) on one thread, but with
+ *    tfjs-backend-wasm's own Identity and Cast, tfjs's own Relu gradient (BMNB_OPS_OFF) and
+ *    XNNPACK's product in Conv2DBackpropFilter (BMNB_SIMD_PRODUCT_MAX_K=0), as in every stage before;
+ * 6. `+ fewer passes`: Identity and same-dtype Cast without copies (ops/Identity.ts) and Relu's
+ *    gradient in one pass (ops/ReluGrad.ts);
+ * 7. `+ SIMD product`: Conv2DBackpropFilter's product in bmnb's SIMD kernel, one thread
+ *    (BMNB_SIMD_THREADS=1, as in every stage before);
+ * 8. `+ SIMD threads`: bmnb's SIMD kernels on the SIMD pool's threads (src/backends/simdPool.ts):
+ *    the kernel process as it runs.
  *
  * Run: `node --import tsx bench/profile.ts` (part of `npm run bench`); writes
  * bench/results/profile.md and profile.json. BENCH_PROFILE_STEPS (default 8) timed steps per
@@ -102,13 +110,27 @@ async function profileStage(tf: Tfjs, stage: string): Promise<StageResult> {
   return out;
 }
 
-const STAGES = ['stock', '+ matMul', '+ conv grads', '+ threads', '+ SIMD'] as const;
+const STAGES = ['stock', '+ matMul', '+ conv grads', '+ threads', '+ SIMD', '+ fewer passes', '+ SIMD product', '+ SIMD threads'] as const;
+/** The ops `+ fewer passes` adds (BMNB_OPS_OFF before it). */
+const FEWER_PASSES = 'Identity,Cast,BmnbReluGrad';
+
+/** The environment of a stage: what it and the stages after it add is off. */
+function stageEnv(stage: (typeof STAGES)[number]): Record<string, string> {
+  const before = (s: (typeof STAGES)[number]) => STAGES.indexOf(stage) < STAGES.indexOf(s);
+  return {
+    BENCH_PROFILE_STAGE: stage,
+    BMNB_SIMD: before('+ SIMD') ? '0' : '1',
+    BMNB_OPS_OFF: before('+ fewer passes') ? FEWER_PASSES : '',
+    BMNB_SIMD_PRODUCT_MAX_K: before('+ SIMD product') ? '0' : '',
+    BMNB_SIMD_THREADS: before('+ SIMD threads') ? '1' : '',
+  };
+}
 
 /** One stage, in this process: prints its result as JSON on the last line. */
 async function runStage(stage: (typeof STAGES)[number]): Promise<void> {
   let tf: Tfjs;
   let detail: string;
-  if (stage === '+ threads' || stage === '+ SIMD') {
+  if (STAGES.indexOf(stage) >= STAGES.indexOf('+ threads')) {
     const loaded = await loadBackend('wasm', { notebookDir: process.cwd() });
     tf = loaded.tf;
     detail = loaded.detail;
@@ -117,11 +139,11 @@ async function runStage(stage: (typeof STAGES)[number]): Promise<void> {
     tf = require('@tensorflow/tfjs') as Tfjs;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('@tensorflow/tfjs-backend-wasm');
-    const stageOps = {
+    const stageOps = ({
       stock: [],
       '+ matMul': ['BatchMatMul', '_FusedMatMul'],
       '+ conv grads': ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad'],
-    }[stage] as string[];
+    } as Record<string, string[]>)[stage] ?? [];
     for (const op of WASM_OPS) if (op.reason === 'missing' || stageOps.includes(op.kernelName)) overrideKernel(tf, op);
     await tf.setBackend('wasm');
     detail = '1 thread';
@@ -136,8 +158,7 @@ async function main(): Promise<void> {
   const results: StageResult[] = [];
   for (const stage of STAGES) {
     const r = spawnSync(process.execPath, [...process.execArgv, __filename], {
-      // Every stage before the last runs bmnb's ops without the SIMD kernels (their JS or stock versions).
-      env: { ...process.env, BENCH_PROFILE_STAGE: stage, BMNB_SIMD: stage === '+ SIMD' ? '1' : '0' },
+      env: { ...process.env, ...stageEnv(stage) },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       timeout: 600_000,

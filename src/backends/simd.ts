@@ -8,6 +8,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SimdPool } from './simdPool';
+import { wasmThreadsInUse } from './wasmThreads';
 
 export interface SimdKernels {
   /** out[j] = Σ_r x[r·c + j] (float32, byte offsets into the backend's memory). */
@@ -17,17 +19,37 @@ export interface SimdKernels {
     x: number, dy: number, dx: number, n: number, h: number, w: number, c: number,
     oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number,
   ): void;
-  /** Conv2DBackpropFilter's im2col: output rows [r0, r0 + nr) of x into cols laid out [K, P] (byte offsets). */
+  /**
+   * Conv2DBackpropFilter's im2col: output rows [r0, r0 + nr) of x into cols laid out [K, ldp]
+   * from its first column (byte offsets).
+   */
   im2colTransposed(
-    x: number, cols: number, r0: number, nr: number, h: number, w: number, c: number, oh: number, ow: number,
+    x: number, cols: number, r0: number, nr: number, ldp: number, h: number, w: number, c: number, oh: number, ow: number,
     fh: number, fw: number, sh: number, sw: number, top: number, left: number,
   ): void;
-  /** Conv2DBackpropFilter over NHWC: dw [fh, fw, c, co] from x and dy (byte offsets), the conv's geometry after them. */
-  conv2dBackpropFilter(
-    x: number, dy: number, dw: number, n: number, h: number, w: number, c: number,
-    oh: number, ow: number, co: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number,
+  /** Relu's gradient: out[i] = dy[i] · step(x[i]) over n floats (byte offsets). */
+  reluGrad(dy: number, x: number, out: number, n: number): void;
+  /** dw[k0:k1, c0:c1] (+)= cols [K, P] · dy [P, co] over those rows and columns (byte offsets; accumulate 1 adds to dw). */
+  filterGradGemm(
+    cols: number, dy: number, dw: number, k: number, p: number, co: number,
+    k0: number, k1: number, c0: number, c1: number, accumulate: number,
   ): void;
+  /**
+   * Runs the kernels by their C names, several calls at once, on the pool's threads (one unless
+   * the backend's memory is shared: the threaded build's).
+   */
+  pool: SimdPool;
 }
+
+/** The module's exports, by the names the kernels have in C. */
+const EXPORTS = {
+  sumRows: 'sum_rows',
+  maxPoolGrad: 'max_pool_grad',
+  im2colTransposed: 'im2col_transposed',
+  reluGrad: 'relu_grad',
+  filterGradGemm: 'filter_grad_gemm',
+} as const;
+export type SimdKernelName = (typeof EXPORTS)[keyof typeof EXPORTS];
 
 /** The part of tfjs-backend-wasm's emscripten module that holds its memory. */
 export interface WasmModuleLike {
@@ -68,11 +90,31 @@ export function simdKernels(wasm: WasmModuleLike | undefined): SimdKernels | und
   const memory = wasm?.wasmMemory ?? wasm?.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) return undefined;
   if (!instances.has(memory)) {
-    const module = compile(memory.buffer instanceof SharedArrayBuffer ? 'shared' : 'plain');
-    const exports = module ? (new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, (...a: number[]) => void>) : undefined;
-    instances.set(memory, exports ? { sumRows: exports.sum_rows!, maxPoolGrad: exports.max_pool_grad!, conv2dBackpropFilter: exports.conv2d_backprop_filter!, im2colTransposed: exports.im2col_transposed! } : null);
+    const shared = memory.buffer instanceof SharedArrayBuffer;
+    const module = compile(shared ? 'shared' : 'plain');
+    let kernels: SimdKernels | null = null;
+    if (module) {
+      const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, (...a: number[]) => void>;
+      const local: Record<string, (...a: number[]) => void> = {};
+      for (const name of Object.values(EXPORTS)) {
+        if (typeof exports[name] !== 'function') throw new Error(`the SIMD module has no ${name}: rebuild it (npm run build)`);
+        local[name] = exports[name];
+      }
+      const pool = new SimdPool(local, module, memory, shared ? simdThreads() : 1);
+      kernels = { ...(Object.fromEntries(Object.entries(EXPORTS).map(([k, name]) => [k, local[name]])) as Omit<SimdKernels, 'pool'>), pool };
+    }
+    instances.set(memory, kernels);
   }
   return instances.get(memory) ?? undefined;
+}
+
+/**
+ * How many threads bmnb's SIMD kernels use on the threaded build: as many as the backend
+ * (`BMNB_WASM_THREADS`, else one per core), or `BMNB_SIMD_THREADS`.
+ */
+function simdThreads(): number {
+  const n = Number(process.env.BMNB_SIMD_THREADS);
+  return Number.isInteger(n) && n >= 1 ? Math.min(n, 8) : wasmThreadsInUse();
 }
 
 /** Whether the SIMD module was built (dist/simd.wasm), for the doctor and the tests. */

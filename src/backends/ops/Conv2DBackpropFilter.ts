@@ -6,19 +6,20 @@
  * `AvgPoolGrad`, `FusedBatchNorm` and everything dropout, dense, flatten and batchNormalization
  * need are the backend's own.
  *
- * It builds an im2col matrix [fH·fW·inC, N·outH·outW] of x in one pass (bmnb's SIMD kernel, or JS)
- * and runs the backend's
- * `BatchMatMul` (XNNPACK) on it and dy, in chunks of output rows of at most 64 MiB. A filter of at
- * most DIRECT_MAX_K taps·in-channels (a first conv: 3×3 over 1 or 3 channels) goes to bmnb's SIMD
- * kernel instead, which accumulates dW directly: a product with 9 or 27 rows runs far below
- * XNNPACK's speed (bench/results/profile.md). Like the
- * backend's own kernels it works on the wasm heap (reads and writes through
+ * It builds an im2col matrix [fH·fW·inC, N·outH·outW] of x in one pass and multiplies it by dy, in
+ * chunks of output rows of at most 64 MiB. With bmnb's SIMD kernels (src/backends/simd/kernels.c)
+ * both steps are theirs, split across the SIMD pool's threads: the product keeps blocks of dW in
+ * registers while it streams through the long inner dimension (every output pixel). Without them:
+ * im2col in JS and the backend's `BatchMatMul` (XNNPACK), which packs its second operand, dy, a new
+ * tensor every step, before each product (14 ms of a 20 ms product for CIFAR's first conv; the
+ * product itself is 3.5 ms). Like the backend's own kernels it works on the wasm heap (reads and writes through
  * `backend.typedArrayFromHeap`, allocates with `backend.makeOutput`, frees its intermediates), so
  * the engine sees exactly one new data buffer per call and nothing is recorded on a gradient tape.
  * Only NHWC and dilations 1 (tfjs's own conv gradients refuse other dilations); anything else
  * throws, naming the op.
  */
-import { simdKernels } from '../simd';
+import { simdKernels, type SimdKernels } from '../simd';
+import { END, moving, SIZE, START } from '../simdPool';
 import type { Tfjs, TF } from '../tfjs';
 import type { Op } from './op';
 import {
@@ -26,8 +27,12 @@ import {
   type NumericArray, type Padding, type RoundingMode, type TensorInfo, type WasmBackendLike, type WasmCall,
 } from './wasmHeap';
 
-/** The most taps·in-channels (K) the direct SIMD kernel takes; past it, im2col and XNNPACK are faster. */
-const DIRECT_MAX_K = 32;
+/**
+ * The most taps·in-channels (K) for which bmnb's SIMD product computes dW, past which XNNPACK's:
+ * every K, unless `BMNB_SIMD_PRODUCT_MAX_K` says otherwise (bench/profile.ts measures XNNPACK's
+ * with 0).
+ */
+const SIMD_PRODUCT_MAX_K = process.env.BMNB_SIMD_PRODUCT_MAX_K ? Number(process.env.BMNB_SIMD_PRODUCT_MAX_K) : Infinity;
 
 /** Upper bound (in float32 elements) on one im2col chunk: 64 MiB. */
 const MAX_IM2COL_ELEMENTS = 1 << 24;
@@ -82,20 +87,10 @@ function run(tf: Tfjs, { inputs, backend, attrs }: WasmCall): TensorInfo {
     return backend.makeOutput(filterShape, 'float32', undefined, new Float32Array(K * outChannels));
   }
 
-  const simd = K <= DIRECT_MAX_K && x.dtype === 'float32' && dy.dtype === 'float32' ? simdKernels(backend.wasm) : undefined;
-  if (simd) {
-    const out = backend.makeOutput(filterShape, 'float32');
-    const [dw, xv, dyv] = [out, x, dy].map((t) => backend.typedArrayFromHeap(t));
-    simd.conv2dBackpropFilter(
-      xv!.byteOffset, dyv!.byteOffset, dw!.byteOffset, batchSize, inHeight, inWidth, inChannels,
-      outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth, top, left,
-    );
-    return out;
-  }
+  const simd = x.dtype === 'float32' && dy.dtype === 'float32' ? simdKernels(backend.wasm) : undefined;
+  if (simd && K <= SIMD_PRODUCT_MAX_K) return simdPath(simd, backend, x, dy, info, filterShape);
 
-  // The im2col matrix in bmnb's SIMD kernel (four pixels by four channels, transposed at a time),
-  // else in JS.
-  const im2colSimd = x.dtype === 'float32' ? simdKernels(backend.wasm) : undefined;
+  // Without the SIMD kernels: the im2col matrix in JS and the backend's product (XNNPACK).
   const batchMatMul = tf.getKernel('BatchMatMul', 'wasm') as TF.KernelConfig | undefined;
   if (batchMatMul == null) throw new Error(`bmnb ${name}: the wasm backend has no BatchMatMul kernel`);
   const matMul = (a: TensorInfo, b: TensorInfo): TensorInfo =>
@@ -122,11 +117,8 @@ function run(tf: Tfjs, { inputs, backend, attrs }: WasmCall): TensorInfo {
       const start = r0 * outWidth * outChannels;
       backend.typedArrayFromHeap(dyChunk).set(dyv.subarray(start, start + P * outChannels));
     }
-    if (im2colSimd) {
-      im2colSimd.im2colTransposed(
-        xv.byteOffset, colsV.byteOffset, r0, nr, inHeight, inWidth, inChannels, outHeight, outWidth,
-        filterHeight, filterWidth, strideHeight, strideWidth, top, left,
-      );
+    if (simd) {
+      im2colThreaded(simd, xv.byteOffset, colsV.byteOffset, r0, nr, info);
     } else {
       im2colTransposed(
         xv, colsV, r0, nr, inHeight, inWidth, inChannels, outHeight, outWidth,
@@ -144,6 +136,64 @@ function run(tf: Tfjs, { inputs, backend, attrs }: WasmCall): TensorInfo {
     backend.disposeData(prod.dataId);
   }
   return backend.makeOutput(filterShape, 'float32', undefined, acc ?? new Float32Array(K * outChannels));
+}
+
+type ConvInfo = TF.backend_util.Conv2DInfo;
+
+/** The least work (multiply-adds) worth waking the SIMD pool's threads for. */
+const MIN_SPLIT_WORK = 1 << 18;
+
+/** im2col of output rows [r0, r0 + nr) into cols [K, nr·outW], by runs of rows on the SIMD pool's threads. */
+function im2colThreaded(simd: SimdKernels, x: number, cols: number, r0: number, nr: number, info: ConvInfo): void {
+  const { inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  const P = nr * outWidth;
+  const K = filterHeight * filterWidth * inChannels;
+  simd.pool.run({
+    name: 'im2col_transposed',
+    n: nr,
+    chunks: K * P >= MIN_SPLIT_WORK ? undefined : 1,
+    // x, cols from the chunk's first row, its first row overall, its rows, then the geometry.
+    args: [
+      x, moving(cols, outWidth), [r0, 1, 0], SIZE, P, inHeight, inWidth, inChannels, outHeight, outWidth,
+      filterHeight, filterWidth, strideHeight, strideWidth, info.padInfo.top, info.padInfo.left,
+    ],
+  });
+}
+
+/**
+ * dW in bmnb's SIMD kernels: im2col, then cols [K, P] · dy [P, outC] summed in registers, chunk by
+ * chunk of output rows into dw; both on the SIMD pool's threads. The product is split by rows of
+ * dW (each chunk reads all of dy) or by columns (each reads all of cols), whichever reads less.
+ */
+function simdPath(simd: SimdKernels, backend: WasmBackendLike, x: TensorInfo, dy: TensorInfo, info: ConvInfo, filterShape: number[]): TensorInfo {
+  const { batchSize, outHeight, outWidth, outChannels: C, filterHeight, filterWidth, inChannels } = info;
+  const K = filterHeight * filterWidth * inChannels;
+  const out = backend.makeOutput(filterShape, 'float32');
+  const totalRows = batchSize * outHeight;
+  const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(MAX_IM2COL_ELEMENTS / (K * outWidth))));
+  const chunks = 2 * simd.pool.threads;
+  for (let r0 = 0; r0 < totalRows; r0 += rowsPerChunk) {
+    const nr = Math.min(rowsPerChunk, totalRows - r0);
+    const P = nr * outWidth;
+    const cols = backend.makeOutput([K, P], 'float32');
+    try {
+      // Offsets after the allocation, which may grow (and so move) the heap.
+      const [dw, xv, dyv, colsV] = [out, x, dy, cols].map((t) => backend.typedArrayFromHeap(t).byteOffset) as [number, number, number, number];
+      im2colThreaded(simd, xv, colsV, r0, nr, info);
+      const dyAt = dyv + 4 * r0 * outWidth * C;
+      const accumulate = r0 > 0 ? 1 : 0;
+      const small = K * P * C < MIN_SPLIT_WORK;
+      const byRows = Math.min(chunks, Math.ceil(K / 4)) * P * C + K * P <= Math.min(chunks, Math.ceil(C / 8)) * K * P + P * C;
+      simd.pool.run(
+        byRows
+          ? { name: 'filter_grad_gemm', n: K, unit: 4, chunks: small ? 1 : chunks, args: [colsV, dyAt, dw, K, P, C, START, END, 0, C, accumulate] }
+          : { name: 'filter_grad_gemm', n: C, unit: 8, chunks: small ? 1 : chunks, args: [colsV, dyAt, dw, K, P, C, 0, K, START, END, accumulate] },
+      );
+    } finally {
+      backend.disposeData(cols.dataId);
+    }
+  }
+  return out;
 }
 
 /**

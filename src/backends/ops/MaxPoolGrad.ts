@@ -7,9 +7,13 @@
  * fix belongs in tfjs (`MaxPoolGrad`'s loops in `tfjs-backend-wasm/src/cc/kernels/`).
  */
 import { simdKernels } from '../simd';
+import { moving, SIZE } from '../simdPool';
 import type { Tfjs } from '../tfjs';
 import type { Op } from './op';
 import { as4D, asWasmBackend, input, type Padding, type RoundingMode, type TensorInfo, type WasmBackendLike, type WasmCall } from './wasmHeap';
+
+/** The fewest input elements worth waking the SIMD pool's threads for. */
+const MIN_SPLIT_ELEMENTS = 1 << 16;
 
 export const maxPoolGrad: Op<WasmBackendLike> = {
   kernelName: 'MaxPoolGrad',
@@ -43,7 +47,14 @@ function run(tf: Tfjs, { inputs, backend, attrs }: WasmCall): TensorInfo | null 
   const dyv = backend.typedArrayFromHeap(dy);
   const simd = simdKernels(backend.wasm);
   if (simd) {
-    simd.maxPoolGrad(xv.byteOffset, dyv.byteOffset, dx.byteOffset, N, H, W, C, oH, oW, fH, fW, sH, sW, top, left);
+    // Runs of whole images on the SIMD pool's threads (one for a small batch or image).
+    const image = H * W * C;
+    simd.pool.run({
+      name: 'max_pool_grad',
+      n: N,
+      chunks: N * image >= MIN_SPLIT_ELEMENTS ? undefined : 1,
+      args: [moving(xv.byteOffset, image), moving(dyv.byteOffset, oH * oW * C), moving(dx.byteOffset, image), SIZE, H, W, C, oH, oW, fH, fW, sH, sW, top, left],
+    });
     return out;
   }
   dx.fill(0);

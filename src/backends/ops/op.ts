@@ -27,7 +27,14 @@ export type OpReason =
   /** The backend's own kernel gives wrong numbers. */
   | 'fix'
   /** Runs the backend's own kernel with a thread count chosen per call (wasmThreadPool.ts). */
-  | 'threads';
+  | 'threads'
+  /** Gives the input's data itself where the backend's own kernel copies it. */
+  | 'no-copy'
+  /**
+   * A kernel of bmnb's own (no tfjs kernel has its name) that does in one pass what a gradient
+   * did in several ops; registered with the gradient that calls it (gradients.ts).
+   */
+  | 'fused';
 
 export interface Op<B = unknown> {
   /** tfjs's kernel name, e.g. `Conv2DBackpropInput`. */
@@ -57,9 +64,9 @@ function opsIn(kernelFunc: TF.KernelFunc | undefined): readonly string[] {
 
 /**
  * Puts `op` in tfjs's kernel registry for its backend, in place of the kernel registered there
- * now (the backend's own, or another op over it), which it can still call. A `missing` op is
- * registered only where the backend has no kernel of that name (a later tfjs may ship its own),
- * the others only where it has one. Registering the same op again changes nothing. Returns
+ * now (the backend's own, or another op over it), which it can still call. A `missing` or `fused`
+ * op is registered only where the backend has no kernel of that name (a later tfjs may ship its
+ * own), the others only where it has one. Registering the same op again changes nothing. Returns
  * whether the op is in place. Call after the backend's package is imported, which registers its
  * own kernels.
  *
@@ -73,7 +80,8 @@ export function overrideKernel<B>(tf: Tfjs, op: Op<B>): boolean {
   const id = opId(op);
   const before = opsIn(existing?.kernelFunc);
   if (before.includes(id)) return true;
-  if (op.reason === 'missing' ? existing != null : existing == null) return false;
+  const newName = op.reason === 'missing' || op.reason === 'fused';
+  if (newName ? existing != null : existing == null) return false;
   const original = existing ? (call: OpCall<B>) => existing.kernelFunc(call as unknown as Parameters<TF.KernelFunc>[0]) as TensorInfo | TensorInfo[] : undefined;
   const kernelFunc: TF.KernelFunc = (args) => {
     const call: OpCall<B> = { inputs: args.inputs, backend: op.backend(args.backend, kernelName), attrs: (args.attrs ?? {}) as Attrs };

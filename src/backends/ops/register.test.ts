@@ -4,6 +4,7 @@
  * kernel the backend lacks is not registered, and an op that passes on a call leaves it to the
  * backend's own kernel.
  */
+import { spawnSync } from 'node:child_process';
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -20,7 +21,7 @@ describe('the lists', () => {
   test("the missing ops are missing from tfjs-backend-wasm 4.22, and the others replace kernels it has (tfjs is pinned: when this fails, an op can go)", () => {
     const all = [...WASM_OPS, ...WASM_OPS_OVER_GUARDS];
     for (const op of all) {
-      assert.equal(stockWasm.has(op.kernelName), op.reason !== 'missing', `${op.kernelName} (${op.reason}) in stock wasm`);
+      assert.equal(stockWasm.has(op.kernelName), op.reason !== 'missing' && op.reason !== 'fused', `${op.kernelName} (${op.reason}) in stock wasm`);
     }
     assert.deepEqual([...new Set(all.map((op) => op.kernelName))].length, all.length, 'one op per kernel name');
   });
@@ -40,6 +41,31 @@ describe('the lists', () => {
     assert.deepEqual(names.map((n) => tf.getKernel(n, 'wasm').kernelFunc), funcs, 'a second call must not wrap again');
     assert.deepEqual(registerOps(tf, 'cpu'), CPU_OPS.map((op) => op.kernelName));
     assert.deepEqual(kernelOps(tf, 'Transform', 'cpu'), ['fix:cpu:Transform']);
+  });
+});
+
+describe('BMNB_OPS_OFF', () => {
+  test('leaves the kernels it names to the backend (and Relu’s gradient to tfjs when it names BmnbReluGrad); the rest are registered', () => {
+    const script = `
+      const tf = require('@tensorflow/tfjs'); require('@tensorflow/tfjs-backend-wasm');
+      const { registerOps } = require('./src/backends/ops/register.ts');
+      const { kernelOps } = require('./src/backends/ops/op.ts');
+      (async () => {
+        const names = registerOps(tf, 'wasm');
+        await tf.setBackend('wasm');
+        const p = await tf.profile(() => tf.grad((x) => tf.sum(tf.relu(x)))(tf.tensor([-1, 2])));
+        console.log(JSON.stringify({ names, identity: kernelOps(tf, 'Identity', 'wasm'), kernels: p.kernels.map((k) => k.name) }));
+      })();`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      env: { ...process.env, BMNB_OPS_OFF: ' Identity, BmnbReluGrad' },
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { names: string[]; identity: string[]; kernels: string[] };
+    assert.ok(!out.names.includes('Identity') && !out.names.includes('BmnbReluGrad'), out.names.join());
+    assert.ok(out.names.includes('Cast') && out.names.includes('MaxPoolGrad'));
+    assert.deepEqual(out.identity, ['fix:wasm:Identity'], 'only the complex64 guard over stock wasm’s Identity');
+    assert.ok(out.kernels.includes('Step') && !out.kernels.includes('BmnbReluGrad'), out.kernels.join());
   });
 });
 

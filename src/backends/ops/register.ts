@@ -19,6 +19,8 @@ import { slice } from './Slice';
 import { gatherV2 } from './GatherV2';
 import { transformCpu, transformWasm } from './Transform';
 import { registerComplexOnCpu, registerCpuFallbacks } from './cpuFallback';
+import { cast, identity } from './Identity';
+import { registerReluGradient, reluGrad } from './ReluGrad';
 
 /** bmnb's ops for the wasm backend. */
 export const WASM_OPS: readonly Op<unknown>[] = [
@@ -37,14 +39,16 @@ export const WASM_OPS: readonly Op<unknown>[] = [
   maxPoolGrad,
   slice,
   gatherV2,
+  // fused: one pass for what a gradient did in several ops
+  reluGrad,
 ];
 
 /**
- * bmnb's wasm ops registered over the complex64 guard (registerComplexOnCpu): they take float32
- * only and hand every other call to the kernel below them, so a complex64 input still reaches the
+ * bmnb's wasm ops registered over the complex64 guard (registerComplexOnCpu): they pass every
+ * complex64 call (Sum: every call not float32) to the kernel below them, so a complex64 input still reaches the
  * cpu backend's kernel (or its error) rather than a stock wasm kernel that misreads it.
  */
-export const WASM_OPS_OVER_GUARDS: readonly Op<unknown>[] = [sum];
+export const WASM_OPS_OVER_GUARDS: readonly Op<unknown>[] = [sum, identity, cast];
 
 /** bmnb's ops for the cpu backend. */
 export const CPU_OPS: readonly Op<unknown>[] = [transformCpu];
@@ -58,11 +62,22 @@ const OPS_OF = { wasm: WASM_OPS, cpu: CPU_OPS } as const;
  * backend, as does every call of a stock wasm kernel with a complex64 input (cpuFallback.ts).
  */
 export function registerOps(tf: Tfjs, backendName: keyof typeof OPS_OF): string[] {
-  const names = OPS_OF[backendName].filter((op) => overrideKernel(tf, op)).map((op) => op.kernelName);
+  const on = (op: Op<unknown>) => !opsOff().has(op.kernelName) && overrideKernel(tf, op);
+  const names = OPS_OF[backendName].filter(on).map((op) => op.kernelName);
   if (backendName === 'wasm') {
     registerCpuFallbacks(tf);
     registerComplexOnCpu(tf);
-    names.push(...WASM_OPS_OVER_GUARDS.filter((op) => overrideKernel(tf, op)).map((op) => op.kernelName));
+    names.push(...WASM_OPS_OVER_GUARDS.filter(on).map((op) => op.kernelName));
+    // Uses bmnb's fused kernel only where it is registered: harmless when BMNB_OPS_OFF names it.
+    registerReluGradient(tf);
   }
   return names;
+}
+
+/**
+ * `BMNB_OPS_OFF`: kernel names (comma-separated) whose bmnb op is not registered, leaving the
+ * backend's own kernel: a way round a suspected bug, and how bench/profile.ts measures an op's effect.
+ */
+export function opsOff(): Set<string> {
+  return new Set((process.env.BMNB_OPS_OFF ?? '').split(',').map((s) => s.trim()).filter(Boolean));
 }

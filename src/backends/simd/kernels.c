@@ -95,56 +95,16 @@ void max_pool_grad(const float *x, const float *dy, float *dx, int n_, int h_, i
 }
 
 /*
- * Conv2DBackpropFilter, NHWC, for filters with few taps·in-channels (a network's first conv: 3×3
- * over 1 or 3 channels), where a matrix product of shape [K, P]·[P, outC] with K of 9 or 27 runs
- * far below a GEMM's speed: dw[k, co] = Σ_p x[p at tap k] · dy[p, co], k = (kh·fw + kw)·c + ci,
- * each output a running float32 sum over the output pixels p in order. dw (K·outC floats) stays in
- * cache; each dy row is read once per pixel.
- */
-EXPORT("conv2d_backprop_filter")
-void conv2d_backprop_filter(const float *x, const float *dy, float *dw, int n_, int h_, int w_, int c,
-                            int oh_, int ow_, int co_, int fh, int fw, int sh, int sw, int top, int left) {
-  int k_ = fh * fw * c;
-  long total = (long)k_ * co_;
-  for (long i = 0; i < total; i++) dw[i] = 0.0f;
-  int co4 = co_ & ~3;
-  for (int n = 0; n < n_; n++) {
-    for (int oh = 0; oh < oh_; oh++) {
-      for (int ow = 0; ow < ow_; ow++) {
-        const float *d = dy + (((long)n * oh_ + oh) * ow_ + ow) * co_;
-        for (int kh = 0; kh < fh; kh++) {
-          int ih = oh * sh + kh - top;
-          if (ih < 0 || ih >= h_) continue;
-          for (int kw = 0; kw < fw; kw++) {
-            int iw = ow * sw + kw - left;
-            if (iw < 0 || iw >= w_) continue;
-            const float *xp = x + (((long)n * h_ + ih) * w_ + iw) * c;
-            float *row = dw + (long)((kh * fw + kw) * c) * co_;
-            for (int ci = 0; ci < c; ci++, row += co_) {
-              float xs = xp[ci];
-              v128_t xv = wasm_f32x4_splat(xs);
-              int co = 0;
-              for (; co < co4; co += 4)
-                wasm_v128_store(row + co, wasm_f32x4_add(wasm_v128_load(row + co), wasm_f32x4_mul(xv, wasm_v128_load(d + co))));
-              for (; co < co_; co++) row[co] += xs * d[co];
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-/*
  * im2col for Conv2DBackpropFilter's matrix product, NHWC: the patches of output rows
- * [r0, r0 + nr) (row r = n·oh_ + oh) into cols, laid out [K, P] with row k = (kh·fw + kw)·c + ci and
- * column p = (r - r0)·ow_ + ow; positions outside the image (padding) are 0. Each pixel's c
- * channels go to c rows (a transpose), four pixels by four channels at a time.
+ * [r0, r0 + nr) (row r = n·oh_ + oh) into cols, laid out [K, ldp] with row k = (kh·fw + kw)·c + ci
+ * and column p = (r - r0)·ow_ + ow from cols' first column (so that threads can fill one matrix by
+ * runs of rows); positions outside the image (padding) are 0. Each pixel's c channels go to c rows
+ * (a transpose), four pixels by four channels at a time.
  */
 EXPORT("im2col_transposed")
-void im2col_transposed(const float *x, float *cols, int r0, int nr, int h_, int w_, int c, int oh_, int ow_,
+void im2col_transposed(const float *x, float *cols, int r0, int nr, int ldp, int h_, int w_, int c, int oh_, int ow_,
                        int fh, int fw, int sh, int sw, int top, int left) {
-  long P = (long)nr * ow_;
+  long P = ldp;
   int c4 = c & ~3;
   for (int kh = 0; kh < fh; kh++) {
     for (int kw = 0; kw < fw; kw++) {
@@ -186,6 +146,119 @@ void im2col_transposed(const float *x, float *cols, int r0, int nr, int h_, int 
             ow += 1;
           }
         }
+      }
+    }
+  }
+}
+
+/*
+ * Relu's gradient in one pass: out[i] = dy[i] · step(x[i]), step = 1 above 0, 0 at or below it,
+ * NaN for NaN: what tfjs's mul(dy, cast(step(x), 'float32')) gives, element for element (a NaN or
+ * infinite dy times 0 is NaN, a negative dy times 0 is -0), without the two tensors in between.
+ */
+EXPORT("relu_grad")
+void relu_grad(const float *dy, const float *x, float *out, long n) {
+  long n4 = n & ~3L;
+  v128_t one = wasm_f32x4_splat(1.0f), zero = wasm_f32x4_splat(0.0f);
+  long i = 0;
+  for (; i < n4; i += 4) {
+    v128_t xv = wasm_v128_load(x + i);
+    v128_t s = wasm_v128_bitselect(one, zero, wasm_f32x4_gt(xv, zero));
+    s = wasm_v128_bitselect(xv, s, wasm_f32x4_ne(xv, xv)); /* NaN stays NaN */
+    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_v128_load(dy + i), s));
+  }
+  for (; i < n; i++) {
+    float xs = x[i];
+    float s = xs > 0.0f ? 1.0f : (xs != xs ? xs : 0.0f);
+    out[i] = dy[i] * s;
+  }
+}
+
+/*
+ * dw[k, co] = sum over p of cols[k, p] * dy[p, co] for k in [k0, k1), co in [c0, c1): the filter
+ * gradient's product from the im2col matrix cols [K, P] and dy [P, co_], where the inner
+ * dimension P (every output pixel of the batch) is long and dw is small; `accumulate` adds to dw
+ * (a later chunk of P) instead of starting from 0. Other rows and columns of dw are not touched, so threads can share dw by rectangles. Tiles of P keep a tile of dy and
+ * cols in cache while 4 rows × 8 columns of dw are summed in registers (4 rows × 4 columns, then
+ * 1 row, at the edges); each output is a float32 sum over p in order, tile by tile.
+ */
+#define GEMM_TILE 256
+EXPORT("filter_grad_gemm")
+void filter_grad_gemm(const float *cols, const float *dy, float *dw, int k_, int p_, int co_,
+                      int k0, int k1, int c0, int c1, int accumulate) {
+  if (!accumulate)
+    for (int k = k0; k < k1; k++)
+      for (int co = c0; co < c1; co++) dw[(long)k * co_ + co] = 0.0f;
+  int c8 = c0 + ((c1 - c0) & ~7);
+  int c4 = c8 + ((c1 - c8) & ~3);
+  for (int t0 = 0; t0 < p_; t0 += GEMM_TILE) {
+    int t1 = t0 + GEMM_TILE < p_ ? t0 + GEMM_TILE : p_;
+    int k = k0;
+    for (; k + 4 <= k1; k += 4) {
+      const float *r0 = cols + (long)k * p_, *r1 = r0 + p_, *r2 = r1 + p_, *r3 = r2 + p_;
+      float *w0 = dw + (long)k * co_, *w1 = w0 + co_, *w2 = w1 + co_, *w3 = w2 + co_;
+      int co = c0;
+      for (; co < c8; co += 8) {
+        v128_t a00 = wasm_v128_load(w0 + co), a01 = wasm_v128_load(w0 + co + 4);
+        v128_t a10 = wasm_v128_load(w1 + co), a11 = wasm_v128_load(w1 + co + 4);
+        v128_t a20 = wasm_v128_load(w2 + co), a21 = wasm_v128_load(w2 + co + 4);
+        v128_t a30 = wasm_v128_load(w3 + co), a31 = wasm_v128_load(w3 + co + 4);
+        const float *d = dy + (long)t0 * co_ + co;
+        for (int p = t0; p < t1; p++, d += co_) {
+          v128_t d0 = wasm_v128_load(d), d1 = wasm_v128_load(d + 4);
+          v128_t x0 = wasm_v128_load32_splat(r0 + p), x1 = wasm_v128_load32_splat(r1 + p);
+          v128_t x2 = wasm_v128_load32_splat(r2 + p), x3 = wasm_v128_load32_splat(r3 + p);
+          a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(x0, d0));
+          a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(x0, d1));
+          a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(x1, d0));
+          a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(x1, d1));
+          a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(x2, d0));
+          a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(x2, d1));
+          a30 = wasm_f32x4_add(a30, wasm_f32x4_mul(x3, d0));
+          a31 = wasm_f32x4_add(a31, wasm_f32x4_mul(x3, d1));
+        }
+        wasm_v128_store(w0 + co, a00); wasm_v128_store(w0 + co + 4, a01);
+        wasm_v128_store(w1 + co, a10); wasm_v128_store(w1 + co + 4, a11);
+        wasm_v128_store(w2 + co, a20); wasm_v128_store(w2 + co + 4, a21);
+        wasm_v128_store(w3 + co, a30); wasm_v128_store(w3 + co + 4, a31);
+      }
+      for (; co < c4; co += 4) {
+        v128_t a0 = wasm_v128_load(w0 + co), a1 = wasm_v128_load(w1 + co);
+        v128_t a2 = wasm_v128_load(w2 + co), a3 = wasm_v128_load(w3 + co);
+        const float *d = dy + (long)t0 * co_ + co;
+        for (int p = t0; p < t1; p++, d += co_) {
+          v128_t d0 = wasm_v128_load(d);
+          a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load32_splat(r0 + p), d0));
+          a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load32_splat(r1 + p), d0));
+          a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load32_splat(r2 + p), d0));
+          a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load32_splat(r3 + p), d0));
+        }
+        wasm_v128_store(w0 + co, a0); wasm_v128_store(w1 + co, a1);
+        wasm_v128_store(w2 + co, a2); wasm_v128_store(w3 + co, a3);
+      }
+      for (; co < c1; co++) {
+        float s0 = w0[co], s1 = w1[co], s2 = w2[co], s3 = w3[co];
+        for (int p = t0; p < t1; p++) {
+          float dv = dy[(long)p * co_ + co];
+          s0 += r0[p] * dv; s1 += r1[p] * dv; s2 += r2[p] * dv; s3 += r3[p] * dv;
+        }
+        w0[co] = s0; w1[co] = s1; w2[co] = s2; w3[co] = s3;
+      }
+    }
+    for (; k < k1; k++) {
+      const float *r = cols + (long)k * p_;
+      float *w = dw + (long)k * co_;
+      int co = c0;
+      for (; co < c4; co += 4) {
+        v128_t a = wasm_v128_load(w + co);
+        const float *d = dy + (long)t0 * co_ + co;
+        for (int p = t0; p < t1; p++, d += co_) a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load32_splat(r + p), wasm_v128_load(d)));
+        wasm_v128_store(w + co, a);
+      }
+      for (; co < c1; co++) {
+        float s = w[co];
+        for (int p = t0; p < t1; p++) s += r[p] * dy[(long)p * co_ + co];
+        w[co] = s;
       }
     }
   }
