@@ -34,6 +34,8 @@ export interface SimdKernels {
     cols: number, dy: number, dw: number, k: number, p: number, co: number,
     k0: number, k1: number, c0: number, c1: number, accumulate: number,
   ): void;
+  /** out[r, j] = a[r, j] + b[j] for `rows` rows of c floats (byte offsets). */
+  addRows(a: number, b: number, out: number, rows: number, c: number): void;
   /**
    * Runs the kernels by their C names, several calls at once, on the pool's threads (one unless
    * the backend's memory is shared: the threaded build's).
@@ -48,6 +50,7 @@ const EXPORTS = {
   im2colTransposed: 'im2col_transposed',
   reluGrad: 'relu_grad',
   filterGradGemm: 'filter_grad_gemm',
+  addRows: 'add_rows',
 } as const;
 export type SimdKernelName = (typeof EXPORTS)[keyof typeof EXPORTS];
 

@@ -80,7 +80,7 @@ describe('threadKernelsByWork', () => {
   /** A stand-in pool (the stock single-threaded build has none); the probes record its count. */
   let count = 2;
   const pool: PoolThreads = { max: 2, get: () => count, set: (n) => void (count = n) };
-  const seen: Record<string, number[]> = { BatchMatMul: [], Conv2D: [] };
+  const seen: Record<string, number[]> = { BatchMatMul: [], Conv2D: [], Relu: [] };
   let wrapped: string[] = [];
 
   const inputs = () => ({
@@ -114,7 +114,7 @@ describe('threadKernelsByWork', () => {
   });
 
   test('wraps the products and convs, and leaves one thread for everything else', () => {
-    for (const k of ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']) {
+    for (const k of ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Relu', 'MaxPool']) {
       assert.ok(wrapped.includes(k), `${k} is switched`);
     }
     assert.equal(count, 1);
@@ -130,6 +130,16 @@ describe('threadKernelsByWork', () => {
     assert.deepEqual(seen.Conv2D, [2, 1], 'big conv on 2 threads, small on 1');
     assert.equal(count, 1, 'back to one thread after each call');
     assert.deepEqual(results, stock);
+  });
+
+  test('a Relu of half a million elements or more runs on every thread, a smaller one on one', () => {
+    seen.Relu.length = 0;
+    const big = tf.relu(tf.tensor1d(rand(1 << 19, 8)));
+    const small = tf.relu(tf.tensor1d(rand(1 << 12, 9)));
+    assert.deepEqual(seen.Relu, [2, 1]);
+    assert.equal(count, 1);
+    assert.ok(big.dataSync().every((v) => v >= 0) && small.dataSync().some((v) => v > 0));
+    tf.dispose([big, small]);
   });
 
   test('a kernel that throws still restores the count', () => {

@@ -188,7 +188,11 @@ export function poolThreads(memory: { readonly buffer: ArrayBufferLike }, at: Po
 
 /**
  * Kernels whose work grows faster than their data (products and convolutions), with that work
- * in floating-point operations. Every other kernel runs on one thread.
+ * in floating-point operations, and two that only stream memory but are big and frequent in a CNN
+ * step (Relu and MaxPool over a first conv's output: 2.2 → 1.2 and 1.7 → 0.9 ms for
+ * `[128,30,30,32]` on two threads), counted as 4 per element so that they get all threads from
+ * half a million elements. Every other kernel runs on one thread (same-shape Add and Multiply
+ * measured no faster on two).
  */
 const WORK: Record<string, (inputs: TF.NamedTensorInfoMap, attrs: Record<string, unknown>) => number> = {
   BatchMatMul: matMulFlops,
@@ -205,6 +209,8 @@ const WORK: Record<string, (inputs: TF.NamedTensorInfoMap, attrs: Record<string,
     const f = (a.filterShape as number[] | undefined) ?? [];
     return f.length === 4 ? 2 * size(i.dy) * f[0] * f[1] * f[2] : 0;
   },
+  Relu: (i) => 4 * size(i.x),
+  MaxPool: (i) => 4 * size(i.x),
 };
 
 /**

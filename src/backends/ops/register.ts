@@ -20,6 +20,7 @@ import { gatherV2 } from './GatherV2';
 import { transformCpu, transformWasm } from './Transform';
 import { registerComplexOnCpu, registerCpuFallbacks } from './cpuFallback';
 import { cast, identity } from './Identity';
+import { add } from './Add';
 import { registerReluGradient, reluGrad } from './ReluGrad';
 
 /** bmnb's ops for the wasm backend. */
@@ -45,10 +46,10 @@ export const WASM_OPS: readonly Op<unknown>[] = [
 
 /**
  * bmnb's wasm ops registered over the complex64 guard (registerComplexOnCpu): they pass every
- * complex64 call (Sum: every call not float32) to the kernel below them, so a complex64 input still reaches the
+ * complex64 call (Sum and Add: every call not float32) to the kernel below them, so a complex64 input still reaches the
  * cpu backend's kernel (or its error) rather than a stock wasm kernel that misreads it.
  */
-export const WASM_OPS_OVER_GUARDS: readonly Op<unknown>[] = [sum, identity, cast];
+export const WASM_OPS_OVER_GUARDS: readonly Op<unknown>[] = [sum, identity, cast, add];
 
 /** bmnb's ops for the cpu backend. */
 export const CPU_OPS: readonly Op<unknown>[] = [transformCpu];

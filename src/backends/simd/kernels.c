@@ -263,3 +263,19 @@ void filter_grad_gemm(const float *cols, const float *dy, float *dw, int k_, int
     }
   }
 }
+
+/*
+ * out[r, j] = a[r, j] + b[j] for rows r of c floats: a bias added to every row (a conv's
+ * [N, H, W, C] + [C], a dense layer's [N, C] + [C]).
+ */
+EXPORT("add_rows")
+void add_rows(const float *a, const float *b, float *out, int rows, int c) {
+  int c4 = c & ~3;
+  for (int r = 0; r < rows; r++) {
+    const float *x = a + (long)r * c;
+    float *o = out + (long)r * c;
+    int j = 0;
+    for (; j < c4; j += 4) wasm_v128_store(o + j, wasm_f32x4_add(wasm_v128_load(x + j), wasm_v128_load(b + j)));
+    for (; j < c; j++) o[j] = x[j] + b[j];
+  }
+}
