@@ -15,8 +15,8 @@
  *    bias gradient's Sum, Conv2DBackpropFilter's im2col) on one thread, but with
  *    tfjs-backend-wasm's own Identity and Cast, tfjs's own Relu gradient (BMNB_OPS_OFF) and
  *    XNNPACK's product in Conv2DBackpropFilter (BMNB_SIMD_PRODUCT_MAX_K=0), as in every stage before;
- * 6. `+ fewer passes`: Identity and same-dtype Cast without copies (ops/Identity.ts) and Relu's
- *    gradient in one pass (ops/ReluGrad.ts);
+ * 6. `+ fewer passes`: Identity and same-dtype Cast without copies (ops/Identity.ts), Relu's
+ *    gradient and the bias Add each in one SIMD pass (ops/ReluGrad.ts, ops/Add.ts);
  * 7. `+ SIMD product`: Conv2DBackpropFilter's product in bmnb's SIMD kernel, one thread
  *    (BMNB_SIMD_THREADS=1, as in every stage before);
  * 8. `+ SIMD threads`: bmnb's SIMD kernels on the SIMD pool's threads (src/backends/simdPool.ts):
@@ -112,7 +112,7 @@ async function profileStage(tf: Tfjs, stage: string): Promise<StageResult> {
 
 const STAGES = ['stock', '+ matMul', '+ conv grads', '+ threads', '+ SIMD', '+ fewer passes', '+ SIMD product', '+ SIMD threads'] as const;
 /** The ops `+ fewer passes` adds (BMNB_OPS_OFF before it). */
-const FEWER_PASSES = 'Identity,Cast,BmnbReluGrad';
+const FEWER_PASSES = 'Identity,Cast,BmnbReluGrad,Add';
 
 /** The environment of a stage: what it and the stages after it add is off. */
 function stageEnv(stage: (typeof STAGES)[number]): Record<string, string> {
