@@ -67,6 +67,55 @@ describe('the SIMD kernels on two threads', () => {
     assertClose(await on('wasm', relu), await on('cpu', relu), 'relu gradient');
   });
 
+  test('tfjs-examples’ mnist-node CNN (convs without pooling between, rmsprop) trains as on cpu: losses and weights after 3 steps', async () => {
+    // The model of tfjs-examples/mnist-node/model.js, without its dropout (random per backend), on
+    // 16×16 images so that the cpu backend takes seconds, not minutes.
+    const build = () => {
+      const L = tf.layers;
+      const model = tf.sequential({
+        layers: [
+          L.conv2d({ inputShape: [16, 16, 1], filters: 32, kernelSize: 3, activation: 'relu' }),
+          L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }),
+          L.maxPooling2d({ poolSize: [2, 2] }),
+          L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
+          L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
+          L.maxPooling2d({ poolSize: [2, 2] }),
+          L.flatten(),
+          L.dense({ units: 512, activation: 'relu' }),
+          L.dense({ units: 10, activation: 'softmax' }),
+        ],
+      });
+      model.compile({ optimizer: 'rmsprop', loss: 'categoricalCrossentropy' });
+      return model;
+    };
+    const xs = rand(8 * 16 * 16, 51).map((v) => (v + 1) / 2);
+    const labels = Array.from({ length: 8 }, (_, i) => (i * 7) % 10);
+    await tf.setBackend('cpu');
+    const initial = build().getWeights().map((w) => ({ shape: w.shape, values: w.dataSync().slice() }));
+    const train = async (backend: 'cpu' | 'wasm') => {
+      await tf.setBackend(backend);
+      const model = build();
+      model.setWeights(initial.map((w) => tf.tensor(w.values, w.shape)));
+      const x = tf.tensor(xs, [8, 16, 16, 1]);
+      const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10).toFloat();
+      const losses: number[] = [];
+      for (let i = 0; i < 3; i++) losses.push(Number(await model.trainOnBatch(x, y)));
+      const weights = model.getWeights().map((w) => w.dataSync().slice());
+      model.dispose();
+      tf.dispose([x, y]);
+      return { losses, weights };
+    };
+    const cpu = await train('cpu');
+    const wasm = await train('wasm');
+    cpu.losses.forEach((l, i) => assert.ok(Math.abs(l - wasm.losses[i]!) <= 1e-4 * Math.max(1, Math.abs(l)), `loss ${i}: wasm ${wasm.losses[i]} vs cpu ${l}`));
+    assert.ok(cpu.losses[2]! < cpu.losses[0]!, `the model learns: ${cpu.losses.join(', ')}`);
+    cpu.weights.forEach((w, i) => {
+      let diff = 0;
+      for (let j = 0; j < w.length; j++) diff = Math.max(diff, Math.abs(w[j]! - wasm.weights[i]![j]!));
+      assert.ok(diff < 1e-3, `weights ${i}: max difference ${diff}`);
+    });
+  });
+
   test('a worker thread takes chunks of a big job', async () => {
     await tf.setBackend('wasm');
     const x = tensor([1 << 22], 31);
