@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import type { BackendName, BackendReport, BackendStatus, GpuAdapter } from '../protocol';
 import { AUTO_ORDER, BACKEND_PACKAGES, BACKENDS } from '../protocol';
 import { registerOps } from './ops/register';
-import { simdBuilt } from './simd';
+import { simdBuilt, simdSettingsError } from './simd';
 import { registerThreadedWasm, threadedWasmFailure, threadedWasmPerKernel, wantedThreadMinFlops, wantedWasmThreads, wasmThreadsInUse } from './wasmThreads';
 import type { Tfjs } from './tfjs';
 import { registerFileIO } from './fileIO';
@@ -148,6 +148,8 @@ async function loadWasm(): Promise<{ tf: Tfjs; detail: string }> {
   if (typeof wanted !== 'number') throw new BackendError(wanted.error, []);
   const minFlops = wantedThreadMinFlops();
   if (typeof minFlops !== 'number') throw new BackendError(minFlops.error, []);
+  const simdError = simdSettingsError();
+  if (simdError) throw new BackendError(simdError, []);
   let why = '';
   if (wanted > 1 && tf.findBackend('wasm') == null) {
     if (!simd) why = '; threads need SIMD, which this runtime lacks';

@@ -116,8 +116,25 @@ export function simdKernels(wasm: WasmModuleLike | undefined): SimdKernels | und
  * (`BMNB_WASM_THREADS`, else one per core), or `BMNB_SIMD_THREADS`.
  */
 function simdThreads(): number {
-  const n = Number(process.env.BMNB_SIMD_THREADS);
-  return Number.isInteger(n) && n >= 1 ? Math.min(n, 8) : wasmThreadsInUse();
+  const raw = process.env.BMNB_SIMD_THREADS?.trim();
+  return raw ? Number(raw) : wasmThreadsInUse();
+}
+
+/**
+ * What is wrong with `BMNB_SIMD_THREADS` (1 to 8) or `BMNB_SIMD_PRODUCT_MAX_K` (a whole number
+ * ≥ 0; 0 gives Conv2DBackpropFilter's product back to XNNPACK), if either is set badly: the
+ * backend refuses to load with it.
+ */
+export function simdSettingsError(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const threads = env.BMNB_SIMD_THREADS?.trim();
+  if (threads && !(Number.isInteger(Number(threads)) && Number(threads) >= 1 && Number(threads) <= 8)) {
+    return `BMNB_SIMD_THREADS must be a whole number from 1 to 8, got '${threads}'`;
+  }
+  const maxK = env.BMNB_SIMD_PRODUCT_MAX_K?.trim();
+  if (maxK && !(Number.isInteger(Number(maxK)) && Number(maxK) >= 0)) {
+    return `BMNB_SIMD_PRODUCT_MAX_K must be a whole number ≥ 0, got '${maxK}'`;
+  }
+  return undefined;
 }
 
 /** Whether the SIMD module was built (dist/simd.wasm), for the doctor and the tests. */

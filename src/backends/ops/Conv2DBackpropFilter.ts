@@ -32,7 +32,7 @@ import {
  * every K, unless `BMNB_SIMD_PRODUCT_MAX_K` says otherwise (bench/profile.ts measures XNNPACK's
  * with 0).
  */
-const SIMD_PRODUCT_MAX_K = process.env.BMNB_SIMD_PRODUCT_MAX_K ? Number(process.env.BMNB_SIMD_PRODUCT_MAX_K) : Infinity;
+const SIMD_PRODUCT_MAX_K = process.env.BMNB_SIMD_PRODUCT_MAX_K?.trim() ? Number(process.env.BMNB_SIMD_PRODUCT_MAX_K) : Infinity;
 
 /** Upper bound (in float32 elements) on one im2col chunk: 64 MiB. */
 const MAX_IM2COL_ELEMENTS = 1 << 24;
