@@ -29,10 +29,13 @@ export interface SimdKernels {
   ): void;
   /** Relu's gradient: out[i] = dy[i] · step(x[i]) over n floats (byte offsets). */
   reluGrad(dy: number, x: number, out: number, n: number): void;
-  /** dw[k0:k1, c0:c1] (+)= cols [K, P] · dy [P, co] over those rows and columns (byte offsets; accumulate 1 adds to dw). */
-  filterGradGemm(
+  /**
+   * dw[k0:k1, c0:c1] (+)= cols [K, P] · dy [P, co] over those rows and columns (byte offsets;
+   * accumulate 1 adds to dw; transposed 1: cols is stored [P, K]).
+   */
+  gemm(
     cols: number, dy: number, dw: number, k: number, p: number, co: number,
-    k0: number, k1: number, c0: number, c1: number, accumulate: number,
+    k0: number, k1: number, c0: number, c1: number, accumulate: number, transposed: number,
   ): void;
   /** out[r, j] = a[r, j] + b[j] for `rows` rows of c floats (byte offsets). */
   addRows(a: number, b: number, out: number, rows: number, c: number): void;
@@ -49,7 +52,7 @@ const EXPORTS = {
   maxPoolGrad: 'max_pool_grad',
   im2colTransposed: 'im2col_transposed',
   reluGrad: 'relu_grad',
-  filterGradGemm: 'filter_grad_gemm',
+  gemm: 'gemm',
   addRows: 'add_rows',
 } as const;
 export type SimdKernelName = (typeof EXPORTS)[keyof typeof EXPORTS];

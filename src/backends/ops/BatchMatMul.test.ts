@@ -31,9 +31,26 @@ const CASES: Array<[number[], number[]]> = [
   [[2, 3, 6, 4], [2, 3, 4, 5]],
   [[2, 1, 6, 4], [3, 4, 5]],
   [[1, 9], [9, 1]],
+  // bmnb's SIMD product (one matrix by one, 4,096+ multiply-adds): rows and columns past whole
+  // 4×8 blocks, an inner dimension past one 256-long tile, batch dimensions of 1.
+  [[37, 129], [129, 21]],
+  [[1, 130, 600], [600, 70]],
+  [[64, 300], [1, 300, 9]],
 ];
 
 before(() => useOps(batchMatMul, fusedMatMul));
+
+test('a dense layer’s product runs in bmnb’s SIMD kernel, not XNNPACK’s', async () => {
+  await tf.setBackend('wasm');
+  const a = tf.tensor(rand(37 * 129, 7), [37, 129]);
+  const b = tf.tensor(rand(129 * 21, 8), [129, 21]);
+  const backend = batchMatMul.backend(tf.backend(), 'BatchMatMul');
+  const out = batchMatMul.run(tf, { inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } });
+  assert.ok(out && !Array.isArray(out), 'bmnb’s op answered itself (null hands the call to the backend’s kernel)');
+  const got = tf.engine().makeTensorFromTensorInfo(out);
+  assert.deepEqual(got.shape, [37, 21]);
+  tf.dispose([a, b, got]);
+});
 
 test('matMul on wasm equals cpu for all four transpose flags and broadcast batch shapes', async () => {
   let seed = 1;

@@ -19,7 +19,8 @@
  * throws, naming the op.
  */
 import { simdKernels, type SimdKernels } from '../simd';
-import { END, moving, SIZE, START } from '../simdPool';
+import { moving, SIZE } from '../simdPool';
+import { MIN_SPLIT_WORK, simdProduct } from './simdProduct';
 import type { Tfjs, TF } from '../tfjs';
 import type { Op } from './op';
 import {
@@ -140,9 +141,6 @@ function run(tf: Tfjs, { inputs, backend, attrs }: WasmCall): TensorInfo {
 
 type ConvInfo = TF.backend_util.Conv2DInfo;
 
-/** The least work (multiply-adds) worth waking the SIMD pool's threads for. */
-const MIN_SPLIT_WORK = 1 << 18;
-
 /** im2col of output rows [r0, r0 + nr) into cols [K, nr·outW], by runs of rows on the SIMD pool's threads. */
 function im2colThreaded(simd: SimdKernels, x: number, cols: number, r0: number, nr: number, info: ConvInfo): void {
   const { inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
@@ -161,9 +159,8 @@ function im2colThreaded(simd: SimdKernels, x: number, cols: number, r0: number, 
 }
 
 /**
- * dW in bmnb's SIMD kernels: im2col, then cols [K, P] · dy [P, outC] summed in registers, chunk by
- * chunk of output rows into dw; both on the SIMD pool's threads. The product is split by rows of
- * dW (each chunk reads all of dy) or by columns (each reads all of cols), whichever reads less.
+ * dW in bmnb's SIMD kernels: im2col, then cols [K, P] · dy [P, outC] summed in registers
+ * (simdProduct.ts), chunk by chunk of output rows into dw; both on the SIMD pool's threads.
  */
 function simdPath(simd: SimdKernels, backend: WasmBackendLike, x: TensorInfo, dy: TensorInfo, info: ConvInfo, filterShape: number[]): TensorInfo {
   const { batchSize, outHeight, outWidth, outChannels: C, filterHeight, filterWidth, inChannels } = info;
@@ -171,7 +168,6 @@ function simdPath(simd: SimdKernels, backend: WasmBackendLike, x: TensorInfo, dy
   const out = backend.makeOutput(filterShape, 'float32');
   const totalRows = batchSize * outHeight;
   const rowsPerChunk = Math.max(1, Math.min(totalRows, Math.floor(MAX_IM2COL_ELEMENTS / (K * outWidth))));
-  const chunks = 2 * simd.pool.threads;
   for (let r0 = 0; r0 < totalRows; r0 += rowsPerChunk) {
     const nr = Math.min(rowsPerChunk, totalRows - r0);
     const P = nr * outWidth;
@@ -180,15 +176,7 @@ function simdPath(simd: SimdKernels, backend: WasmBackendLike, x: TensorInfo, dy
       // Offsets after the allocation, which may grow (and so move) the heap.
       const [dw, xv, dyv, colsV] = [out, x, dy, cols].map((t) => backend.typedArrayFromHeap(t).byteOffset) as [number, number, number, number];
       im2colThreaded(simd, xv, colsV, r0, nr, info);
-      const dyAt = dyv + 4 * r0 * outWidth * C;
-      const accumulate = r0 > 0 ? 1 : 0;
-      const small = K * P * C < MIN_SPLIT_WORK;
-      const byRows = Math.min(chunks, Math.ceil(K / 4)) * P * C + K * P <= Math.min(chunks, Math.ceil(C / 8)) * K * P + P * C;
-      simd.pool.run(
-        byRows
-          ? { name: 'filter_grad_gemm', n: K, unit: 4, chunks: small ? 1 : chunks, args: [colsV, dyAt, dw, K, P, C, START, END, 0, C, accumulate] }
-          : { name: 'filter_grad_gemm', n: C, unit: 8, chunks: small ? 1 : chunks, args: [colsV, dyAt, dw, K, P, C, 0, K, START, END, accumulate] },
-      );
+      simdProduct(simd, colsV, dyv + 4 * r0 * outWidth * C, dw, K, P, C, { accumulate: r0 > 0 });
     } finally {
       backend.disposeData(cols.dataId);
     }

@@ -175,17 +175,23 @@ void relu_grad(const float *dy, const float *x, float *out, long n) {
 }
 
 /*
- * dw[k, co] = sum over p of cols[k, p] * dy[p, co] for k in [k0, k1), co in [c0, c1): the filter
- * gradient's product from the im2col matrix cols [K, P] and dy [P, co_], where the inner
- * dimension P (every output pixel of the batch) is long and dw is small; `accumulate` adds to dw
- * (a later chunk of P) instead of starting from 0. Other rows and columns of dw are not touched, so threads can share dw by rectangles. Tiles of P keep a tile of dy and
- * cols in cache while 4 rows × 8 columns of dw are summed in registers (4 rows × 4 columns, then
- * 1 row, at the edges); each output is a float32 sum over p in order, tile by tile.
+ * A matrix product for a long inner dimension: dw[k, co] = sum over p of cols[k, p] * dy[p, co]
+ * for k in [k0, k1), co in [c0, c1), with cols [K, P], dy [P, co_] and dw [K, co_] row-major (the
+ * names are the filter gradient's: the im2col matrix times dy; BatchMatMul passes a [M, K] and
+ * b [K, N] the same way). `accumulate` adds to dw (a later chunk of P) instead of starting from
+ * 0. Other rows and columns of dw are not touched, so threads can share dw by rectangles. Tiles
+ * of P keep a tile of dy and cols in cache while 4 rows × 8 columns of dw are summed in registers
+ * (4 rows × 4 columns, then 1 row, at the edges); each output is a float32 sum over p in order,
+ * tile by tile. Nothing is packed beforehand (XNNPACK packs its second operand, a new tensor
+ * every training step). `transposed`: cols is stored [P, K] instead (BatchMatMul's transposeA,
+ * read in place rather than transposed first).
  */
 #define GEMM_TILE 256
-EXPORT("filter_grad_gemm")
-void filter_grad_gemm(const float *cols, const float *dy, float *dw, int k_, int p_, int co_,
-                      int k0, int k1, int c0, int c1, int accumulate) {
+EXPORT("gemm")
+void gemm(const float *cols, const float *dy, float *dw, int k_, int p_, int co_,
+          int k0, int k1, int c0, int c1, int accumulate, int transposed) {
+  /* cols(k, p) is at cols[k·sk + p·sp]. */
+  long sk = transposed ? 1 : p_, sp = transposed ? k_ : 1;
   if (!accumulate)
     for (int k = k0; k < k1; k++)
       for (int co = c0; co < c1; co++) dw[(long)k * co_ + co] = 0.0f;
@@ -195,7 +201,7 @@ void filter_grad_gemm(const float *cols, const float *dy, float *dw, int k_, int
     int t1 = t0 + GEMM_TILE < p_ ? t0 + GEMM_TILE : p_;
     int k = k0;
     for (; k + 4 <= k1; k += 4) {
-      const float *r0 = cols + (long)k * p_, *r1 = r0 + p_, *r2 = r1 + p_, *r3 = r2 + p_;
+      const float *r0 = cols + k * sk, *r1 = r0 + sk, *r2 = r1 + sk, *r3 = r2 + sk;
       float *w0 = dw + (long)k * co_, *w1 = w0 + co_, *w2 = w1 + co_, *w3 = w2 + co_;
       int co = c0;
       for (; co < c8; co += 8) {
@@ -206,8 +212,8 @@ void filter_grad_gemm(const float *cols, const float *dy, float *dw, int k_, int
         const float *d = dy + (long)t0 * co_ + co;
         for (int p = t0; p < t1; p++, d += co_) {
           v128_t d0 = wasm_v128_load(d), d1 = wasm_v128_load(d + 4);
-          v128_t x0 = wasm_v128_load32_splat(r0 + p), x1 = wasm_v128_load32_splat(r1 + p);
-          v128_t x2 = wasm_v128_load32_splat(r2 + p), x3 = wasm_v128_load32_splat(r3 + p);
+          v128_t x0 = wasm_v128_load32_splat(r0 + p * sp), x1 = wasm_v128_load32_splat(r1 + p * sp);
+          v128_t x2 = wasm_v128_load32_splat(r2 + p * sp), x3 = wasm_v128_load32_splat(r3 + p * sp);
           a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(x0, d0));
           a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(x0, d1));
           a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(x1, d0));
@@ -228,10 +234,10 @@ void filter_grad_gemm(const float *cols, const float *dy, float *dw, int k_, int
         const float *d = dy + (long)t0 * co_ + co;
         for (int p = t0; p < t1; p++, d += co_) {
           v128_t d0 = wasm_v128_load(d);
-          a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load32_splat(r0 + p), d0));
-          a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load32_splat(r1 + p), d0));
-          a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load32_splat(r2 + p), d0));
-          a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load32_splat(r3 + p), d0));
+          a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load32_splat(r0 + p * sp), d0));
+          a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load32_splat(r1 + p * sp), d0));
+          a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load32_splat(r2 + p * sp), d0));
+          a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load32_splat(r3 + p * sp), d0));
         }
         wasm_v128_store(w0 + co, a0); wasm_v128_store(w1 + co, a1);
         wasm_v128_store(w2 + co, a2); wasm_v128_store(w3 + co, a3);
@@ -240,24 +246,24 @@ void filter_grad_gemm(const float *cols, const float *dy, float *dw, int k_, int
         float s0 = w0[co], s1 = w1[co], s2 = w2[co], s3 = w3[co];
         for (int p = t0; p < t1; p++) {
           float dv = dy[(long)p * co_ + co];
-          s0 += r0[p] * dv; s1 += r1[p] * dv; s2 += r2[p] * dv; s3 += r3[p] * dv;
+          s0 += r0[p * sp] * dv; s1 += r1[p * sp] * dv; s2 += r2[p * sp] * dv; s3 += r3[p * sp] * dv;
         }
         w0[co] = s0; w1[co] = s1; w2[co] = s2; w3[co] = s3;
       }
     }
     for (; k < k1; k++) {
-      const float *r = cols + (long)k * p_;
+      const float *r = cols + k * sk;
       float *w = dw + (long)k * co_;
       int co = c0;
       for (; co < c4; co += 4) {
         v128_t a = wasm_v128_load(w + co);
         const float *d = dy + (long)t0 * co_ + co;
-        for (int p = t0; p < t1; p++, d += co_) a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load32_splat(r + p), wasm_v128_load(d)));
+        for (int p = t0; p < t1; p++, d += co_) a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load32_splat(r + p * sp), wasm_v128_load(d)));
         wasm_v128_store(w + co, a);
       }
       for (; co < c1; co++) {
         float s = w[co];
-        for (int p = t0; p < t1; p++) s += r[p] * dy[(long)p * co_ + co];
+        for (int p = t0; p < t1; p++) s += r[p * sp] * dy[(long)p * co_ + co];
         w[co] = s;
       }
     }
