@@ -14,10 +14,12 @@
  * 5. `+ SIMD`: the same with the SIMD kernels (src/backends/simd/kernels.c: MaxPoolGrad, the
  *    bias gradient's Sum, Conv2DBackpropFilter's im2col) on one thread, but with
  *    tfjs-backend-wasm's own Identity and Cast, tfjs's own Relu gradient (BMNB_OPS_OFF) and
- *    XNNPACK's product in Conv2DBackpropFilter (BMNB_SIMD_PRODUCT_MAX_K=0), as in every stage before;
+ *    XNNPACK's products in Conv2DBackpropFilter and BatchMatMul (BMNB_SIMD_PRODUCT=0), as in
+ *    every stage before;
  * 6. `+ fewer passes`: Identity and same-dtype Cast without copies (ops/Identity.ts), Relu's
  *    gradient and the bias Add each in one SIMD pass (ops/ReluGrad.ts, ops/Add.ts);
- * 7. `+ SIMD product`: Conv2DBackpropFilter's product in bmnb's SIMD kernel, one thread
+ * 7. `+ SIMD product`: the products of Conv2DBackpropFilter and of dense layers (BatchMatMul) in
+ *    bmnb's SIMD kernel, one thread
  *    (BMNB_SIMD_THREADS=1, as in every stage before);
  * 8. `+ SIMD threads`: bmnb's SIMD kernels on the SIMD pool's threads (src/backends/simdPool.ts):
  *    the kernel process as it runs.
@@ -121,7 +123,7 @@ function stageEnv(stage: (typeof STAGES)[number]): Record<string, string> {
     BENCH_PROFILE_STAGE: stage,
     BMNB_SIMD: before('+ SIMD') ? '0' : '1',
     BMNB_OPS_OFF: before('+ fewer passes') ? FEWER_PASSES : '',
-    BMNB_SIMD_PRODUCT_MAX_K: before('+ SIMD product') ? '0' : '',
+    BMNB_SIMD_PRODUCT: before('+ SIMD product') ? '0' : '',
     BMNB_SIMD_THREADS: before('+ SIMD threads') ? '1' : '',
   };
 }

@@ -90,9 +90,9 @@ h.history.loss.length`);
   });
 });
 
-test('a BMNB_WASM_THREADS or BMNB_SIMD_THREADS that is not 1 to 8, or a negative BMNB_WASM_THREAD_MIN_MFLOPS or BMNB_SIMD_PRODUCT_MAX_K, is an error that names it', async () => {
+test('a BMNB_WASM_THREADS or BMNB_SIMD_THREADS that is not 1 to 8, a negative BMNB_WASM_THREAD_MIN_MFLOPS, or a BMNB_SIMD_PRODUCT not 0 or 1 is an error that names it', async () => {
   await assert.rejects(startKernel({ backend: 'wasm', env: { BMNB_SIMD_THREADS: '0' } }), /BMNB_SIMD_THREADS must be a whole number from 1 to 8, got '0'/);
-  await assert.rejects(startKernel({ backend: 'wasm', env: { BMNB_SIMD_PRODUCT_MAX_K: 'all' } }), /BMNB_SIMD_PRODUCT_MAX_K must be a whole number ≥ 0, got 'all'/);
+  await assert.rejects(startKernel({ backend: 'wasm', env: { BMNB_SIMD_PRODUCT: 'yes' } }), /BMNB_SIMD_PRODUCT must be 0 or 1, got 'yes'/);
   await assert.rejects(startKernel({ backend: 'wasm', env: { BMNB_WASM_THREADS: 'many' } }), /BMNB_WASM_THREADS must be a whole number from 1 to 8, got 'many'/);
   await assert.rejects(
     startKernel({ backend: 'wasm', env: { BMNB_WASM_THREAD_MIN_MFLOPS: '-1' } }),

@@ -124,8 +124,8 @@ function simdThreads(): number {
 }
 
 /**
- * What is wrong with `BMNB_SIMD_THREADS` (1 to 8) or `BMNB_SIMD_PRODUCT_MAX_K` (a whole number
- * ≥ 0; 0 gives Conv2DBackpropFilter's product back to XNNPACK), if either is set badly: the
+ * What is wrong with `BMNB_SIMD_THREADS` (1 to 8) or `BMNB_SIMD_PRODUCT` (0 or 1; 0 gives the
+ * products of Conv2DBackpropFilter and BatchMatMul back to XNNPACK), if either is set badly: the
  * backend refuses to load with it.
  */
 export function simdSettingsError(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -133,11 +133,14 @@ export function simdSettingsError(env: NodeJS.ProcessEnv = process.env): string 
   if (threads && !(Number.isInteger(Number(threads)) && Number(threads) >= 1 && Number(threads) <= 8)) {
     return `BMNB_SIMD_THREADS must be a whole number from 1 to 8, got '${threads}'`;
   }
-  const maxK = env.BMNB_SIMD_PRODUCT_MAX_K?.trim();
-  if (maxK && !(Number.isInteger(Number(maxK)) && Number(maxK) >= 0)) {
-    return `BMNB_SIMD_PRODUCT_MAX_K must be a whole number ≥ 0, got '${maxK}'`;
-  }
+  const product = env.BMNB_SIMD_PRODUCT?.trim();
+  if (product && product !== '0' && product !== '1') return `BMNB_SIMD_PRODUCT must be 0 or 1, got '${product}'`;
   return undefined;
+}
+
+/** Whether the ops run their matrix products in bmnb's SIMD kernel (`BMNB_SIMD_PRODUCT=0`: XNNPACK's). */
+export function simdProductOn(): boolean {
+  return process.env.BMNB_SIMD_PRODUCT?.trim() !== '0';
 }
 
 /** Whether the SIMD module was built (dist/simd.wasm), for the doctor and the tests. */

@@ -49,6 +49,12 @@ test('a dense layer’s product runs in bmnb’s SIMD kernel, not XNNPACK’s', 
   assert.ok(out && !Array.isArray(out), 'bmnb’s op answered itself (null hands the call to the backend’s kernel)');
   const got = tf.engine().makeTensorFromTensorInfo(out);
   assert.deepEqual(got.shape, [37, 21]);
+  process.env.BMNB_SIMD_PRODUCT = '0';
+  try {
+    assert.equal(batchMatMul.run(tf, { inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } }), null, 'BMNB_SIMD_PRODUCT=0 leaves it to XNNPACK');
+  } finally {
+    delete process.env.BMNB_SIMD_PRODUCT;
+  }
   tf.dispose([a, b, got]);
 });
 

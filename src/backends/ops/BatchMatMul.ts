@@ -9,7 +9,7 @@
  * `_FusedMatMul` gets the same treatment (_FusedMatMul.ts). The fix belongs in tfjs: its
  * batch_mat_mul.cc falls back to a naive loop for transposes.
  */
-import { simdKernels } from '../simd';
+import { simdKernels, simdProductOn } from '../simd';
 import type { Tfjs, TF } from '../tfjs';
 import type { Op, OpCall } from './op';
 import { simdProduct } from './simdProduct';
@@ -37,7 +37,7 @@ const MIN_SIMD_WORK = 1 << 12;
  * operand before each product, and in training that is a new tensor every step (the weights
  * after an update, dy, or a transposed copy): 5.6–9.2 ms for the three products of CNN 004's
  * 5408×128 layer at batch 128, against 2–4 ms here. Null for anything else (batches, other
- * dtypes, no SIMD module, tiny products).
+ * dtypes, no SIMD module, tiny products, `BMNB_SIMD_PRODUCT=0`).
  */
 function simdMatMul(tf: Tfjs, call: WasmCall): TensorInfo | null {
   const { attrs, backend } = call;
@@ -48,7 +48,7 @@ function simdMatMul(tf: Tfjs, call: WasmCall): TensorInfo | null {
   const [br, bc] = b.shape.slice(-2) as [number, number];
   const [M, K] = attrs.transposeA ? [ac, ar] : [ar, ac];
   const [K2, N] = attrs.transposeB ? [bc, br] : [br, bc];
-  if (K !== K2 || M * K * N < MIN_SIMD_WORK) return null;
+  if (K !== K2 || M * K * N < MIN_SIMD_WORK || !simdProductOn()) return null;
   const simd = simdKernels(backend.wasm);
   const transposer = transposing(tf, backend);
   if (!simd || !transposer) return null;

@@ -18,7 +18,7 @@
  * Only NHWC and dilations 1 (tfjs's own conv gradients refuse other dilations); anything else
  * throws, naming the op.
  */
-import { simdKernels, type SimdKernels } from '../simd';
+import { simdKernels, simdProductOn, type SimdKernels } from '../simd';
 import { moving, SIZE } from '../simdPool';
 import { MIN_SPLIT_WORK, simdProduct } from './simdProduct';
 import type { Tfjs, TF } from '../tfjs';
@@ -28,12 +28,6 @@ import {
   type NumericArray, type Padding, type RoundingMode, type TensorInfo, type WasmBackendLike, type WasmCall,
 } from './wasmHeap';
 
-/**
- * The most taps·in-channels (K) for which bmnb's SIMD product computes dW, past which XNNPACK's:
- * every K, unless `BMNB_SIMD_PRODUCT_MAX_K` says otherwise (bench/profile.ts measures XNNPACK's
- * with 0).
- */
-const SIMD_PRODUCT_MAX_K = process.env.BMNB_SIMD_PRODUCT_MAX_K?.trim() ? Number(process.env.BMNB_SIMD_PRODUCT_MAX_K) : Infinity;
 
 /** Upper bound (in float32 elements) on one im2col chunk: 64 MiB. */
 const MAX_IM2COL_ELEMENTS = 1 << 24;
@@ -89,7 +83,7 @@ function run(tf: Tfjs, { inputs, backend, attrs }: WasmCall): TensorInfo {
   }
 
   const simd = x.dtype === 'float32' && dy.dtype === 'float32' ? simdKernels(backend.wasm) : undefined;
-  if (simd && K <= SIMD_PRODUCT_MAX_K) return simdPath(simd, backend, x, dy, info, filterShape);
+  if (simd && simdProductOn()) return simdPath(simd, backend, x, dy, info, filterShape);
 
   // Without the SIMD kernels: the im2col matrix in JS and the backend's product (XNNPACK).
   const batchMatMul = tf.getKernel('BatchMatMul', 'wasm') as TF.KernelConfig | undefined;
