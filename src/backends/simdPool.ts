@@ -87,6 +87,13 @@ for (;;) {
 }
 `;
 
+/**
+ * The fewest elements a kernel that streams memory (an elementwise op, im2col, a pool's gradient)
+ * should have before it is split across threads: below it, waking a worker costs more than half
+ * the work saves.
+ */
+export const MIN_SPLIT_ELEMENTS = 1 << 16;
+
 /** One argument of a chunk's call: a constant, or base + perStart·start + perCount·size. */
 export type ChunkArg = number | readonly [base: number, perStart: number, perCount: number];
 

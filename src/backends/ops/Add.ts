@@ -6,12 +6,9 @@
  * threads. Every other Add (other shapes, dtypes, complex64, no SIMD module): the kernel below.
  */
 import { simdKernels } from '../simd';
-import { moving, SIZE } from '../simdPool';
+import { MIN_SPLIT_ELEMENTS, moving, SIZE } from '../simdPool';
 import type { Op } from './op';
 import { asWasmBackend, input, type TensorInfo, type WasmBackendLike } from './wasmHeap';
-
-/** The fewest elements worth waking the SIMD pool's threads for. */
-const MIN_SPLIT_ELEMENTS = 1 << 16;
 
 export const add: Op<WasmBackendLike> = {
   kernelName: 'Add',

@@ -19,8 +19,8 @@
  * throws, naming the op.
  */
 import { simdKernels, simdProductOn, type SimdKernels } from '../simd';
-import { moving, SIZE } from '../simdPool';
-import { MIN_SPLIT_WORK, simdProduct } from './simdProduct';
+import { MIN_SPLIT_ELEMENTS, moving, SIZE } from '../simdPool';
+import { simdProduct } from './simdProduct';
 import type { Tfjs, TF } from '../tfjs';
 import type { Op } from './op';
 import {
@@ -143,7 +143,7 @@ function im2colThreaded(simd: SimdKernels, x: number, cols: number, r0: number, 
   simd.pool.run({
     name: 'im2col_transposed',
     n: nr,
-    chunks: K * P >= MIN_SPLIT_WORK ? undefined : 1,
+    chunks: K * P >= MIN_SPLIT_ELEMENTS ? undefined : 1,
     // x, cols from the chunk's first row, its first row overall, its rows, then the geometry.
     args: [
       x, moving(cols, outWidth), [r0, 1, 0], SIZE, P, inHeight, inWidth, inChannels, outHeight, outWidth,

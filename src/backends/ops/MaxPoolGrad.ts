@@ -7,13 +7,10 @@
  * fix belongs in tfjs (`MaxPoolGrad`'s loops in `tfjs-backend-wasm/src/cc/kernels/`).
  */
 import { simdKernels } from '../simd';
-import { moving, SIZE } from '../simdPool';
+import { MIN_SPLIT_ELEMENTS, moving, SIZE } from '../simdPool';
 import type { Tfjs } from '../tfjs';
 import type { Op } from './op';
 import { as4D, asWasmBackend, input, type Padding, type RoundingMode, type TensorInfo, type WasmBackendLike, type WasmCall } from './wasmHeap';
-
-/** The fewest input elements worth waking the SIMD pool's threads for. */
-const MIN_SPLIT_ELEMENTS = 1 << 16;
 
 export const maxPoolGrad: Op<WasmBackendLike> = {
   kernelName: 'MaxPoolGrad',

@@ -8,15 +8,12 @@
  * backends keeps working. `BmnbReluGrad` has a gradient too, so a gradient of a gradient works.
  */
 import { simdKernels } from '../simd';
-import { moving, SIZE } from '../simdPool';
+import { MIN_SPLIT_ELEMENTS, moving, SIZE } from '../simdPool';
 import type { Tfjs, TF } from '../tfjs';
 import type { Op } from './op';
 import { asWasmBackend, input, type TensorInfo, type WasmBackendLike, type WasmCall } from './wasmHeap';
 
 export const RELU_GRAD = 'BmnbReluGrad';
-
-/** The fewest elements worth waking the SIMD pool's threads for. */
-const MIN_SPLIT_ELEMENTS = 1 << 16;
 
 export const reluGrad: Op<WasmBackendLike> = {
   kernelName: RELU_GRAD,

@@ -7,7 +7,7 @@ import type { SimdKernels } from '../simd';
 import { END, START } from '../simdPool';
 
 /** The least work (multiply-adds) worth waking the SIMD pool's threads for. */
-export const MIN_SPLIT_WORK = 1 << 18;
+const MIN_SPLIT_WORK = 1 << 18;
 
 /**
  * Runs the product. Threads take rows of c (each chunk reads all of b) or columns (each reads
