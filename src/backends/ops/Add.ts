@@ -8,7 +8,7 @@
 import { simdKernels } from '../simd';
 import { MIN_SPLIT_ELEMENTS, moving, SIZE } from '../simdPool';
 import type { Op } from './op';
-import { asWasmBackend, input, type TensorInfo, type WasmBackendLike } from './wasmHeap';
+import { asWasmBackend, input, sizeOf, type TensorInfo, type WasmBackendLike } from './wasmHeap';
 
 export const add: Op<WasmBackendLike> = {
   kernelName: 'Add',
@@ -25,9 +25,9 @@ export const add: Op<WasmBackendLike> = {
     const simd = simdKernels(backend.wasm);
     if (!simd) return null;
     const out: TensorInfo = backend.makeOutput(x.shape.slice(), 'float32');
-    // Offsets after the allocation, which may grow (and so move) the heap.
+    // Heap addresses do not move when the memory grows (only views do).
     const [o, a, b] = [out, x, bias].map((t) => backend.typedArrayFromHeap(t).byteOffset) as [number, number, number];
-    const rows = x.shape.slice(0, -1).reduce((p, d) => p * d, 1);
+    const rows = sizeOf(x.shape.slice(0, -1));
     simd.pool.run({
       name: 'add_rows',
       n: rows,

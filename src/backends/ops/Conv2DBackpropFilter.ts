@@ -167,7 +167,7 @@ function simdPath(simd: SimdKernels, backend: WasmBackendLike, x: TensorInfo, dy
     const P = nr * outWidth;
     const cols = backend.makeOutput([K, P], 'float32');
     try {
-      // Offsets after the allocation, which may grow (and so move) the heap.
+      // Heap addresses do not move when the memory grows (only views do).
       const [dw, xv, dyv, colsV] = [out, x, dy, cols].map((t) => backend.typedArrayFromHeap(t).byteOffset) as [number, number, number, number];
       im2colThreaded(simd, xv, colsV, r0, nr, info);
       simdProduct(simd, colsV, dyv + 4 * r0 * outWidth * C, dw, K, P, C, { accumulate: r0 > 0 });
